@@ -1,0 +1,146 @@
+-- Membership levels (points -> discount) and member cards with their bindings and QR codes.
+
+CREATE TABLE app.membership_levels (
+    level      integer PRIMARY KEY CHECK (level >= 0),
+    name       text NOT NULL CHECK (length(name) BETWEEN 1 AND 64),
+    min_points bigint NOT NULL CHECK (min_points >= 0),
+    max_points bigint CHECK (max_points >= min_points),  -- NULL: no upper bound
+    discount   numeric(4,3) NOT NULL CHECK (discount > 0 AND discount <= 1),
+    -- Two ranges may never share a point value.
+    CONSTRAINT membership_levels_no_overlap
+        EXCLUDE USING gist (int8range(min_points, max_points, '[]') WITH &&)
+);
+COMMENT ON TABLE app.membership_levels IS
+  'Level ladder: ranges start at 0, never overlap, leave no gap, and the last one is open-ended';
+
+-- The ladder as a whole: starts at 0, each range starts right after the previous one ends,
+-- exactly one open-ended range at the top, level numbers and discounts follow the points.
+-- Deferred to commit so an administrator can reshape the ladder in one transaction.
+CREATE FUNCTION sec.check_level_ladder() RETURNS trigger
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+  prev record;
+  cur record;
+  n int := 0;
+BEGIN
+  FOR cur IN SELECT * FROM app.membership_levels ORDER BY min_points LOOP
+    n := n + 1;
+    IF prev IS NULL THEN
+      IF cur.min_points <> 0 THEN
+        RAISE EXCEPTION 'LEVEL_LADDER_INVALID' USING ERRCODE = '23514',
+          DETAIL = format('The lowest level (%s) starts at %s points; the ladder must start at 0.', cur.level, cur.min_points);
+      END IF;
+    ELSE
+      IF prev.max_points IS NULL THEN
+        RAISE EXCEPTION 'LEVEL_LADDER_INVALID' USING ERRCODE = '23514',
+          DETAIL = format('Level %s is open-ended but level %s starts above it.', prev.level, cur.level);
+      END IF;
+      IF cur.min_points <> prev.max_points + 1 THEN
+        RAISE EXCEPTION 'LEVEL_LADDER_INVALID' USING ERRCODE = '23514',
+          DETAIL = format('Gap between level %s (ends at %s) and level %s (starts at %s).',
+                          prev.level, prev.max_points, cur.level, cur.min_points);
+      END IF;
+      IF cur.level <= prev.level OR cur.discount > prev.discount THEN
+        RAISE EXCEPTION 'LEVEL_LADDER_INVALID' USING ERRCODE = '23514',
+          DETAIL = format('Level %s must have a higher number and no worse discount than level %s.', cur.level, prev.level);
+      END IF;
+    END IF;
+    prev := cur;
+  END LOOP;
+  IF n = 0 THEN
+    RAISE EXCEPTION 'LEVEL_LADDER_INVALID' USING ERRCODE = '23514', DETAIL = 'The ladder has no levels.';
+  END IF;
+  IF prev.max_points IS NOT NULL THEN
+    RAISE EXCEPTION 'LEVEL_LADDER_INVALID' USING ERRCODE = '23514',
+      DETAIL = format('The top level (%s) ends at %s points; it must be open-ended.', prev.level, prev.max_points);
+  END IF;
+  RETURN NULL;
+END
+$$;
+
+CREATE CONSTRAINT TRIGGER membership_levels_ladder
+  AFTER INSERT OR UPDATE OR DELETE ON app.membership_levels
+  DEFERRABLE INITIALLY DEFERRED
+  FOR EACH ROW EXECUTE FUNCTION sec.check_level_ladder();
+
+-- Checked right away: later statements of this script alter the table.
+SET CONSTRAINTS app.membership_levels_ladder IMMEDIATE;
+INSERT INTO app.membership_levels (level, name, min_points, max_points, discount) VALUES
+  (0, 'Standard',     0,   999, 1.000),
+  (1, 'Silver',    1000,  4999, 0.950),
+  (2, 'Gold',      5000,  9999, 0.900),
+  (3, 'Platinum', 10000,  NULL, 0.850);
+SET CONSTRAINTS app.membership_levels_ladder DEFERRED;
+
+CREATE TABLE app.member_cards (
+    id                    uuid PRIMARY KEY DEFAULT gen_random_uuid(),
+    card_no               text NOT NULL UNIQUE,
+    card_type             app.card_type NOT NULL,
+    owner_member_id       uuid REFERENCES app.member_profiles (id),
+    balance               numeric(12,2) NOT NULL DEFAULT 0 CHECK (balance >= 0),
+    points                bigint NOT NULL DEFAULT 0 CHECK (points >= 0),
+    level                 integer NOT NULL DEFAULT 0,
+    discount              numeric(4,3) NOT NULL DEFAULT 1.000 CHECK (discount > 0 AND discount <= 1),
+    fixed_discount        numeric(4,3) CHECK (fixed_discount > 0 AND fixed_discount <= 1),
+    face_value            numeric(12,2) CHECK (face_value > 0),
+    binding_password_hash text CHECK (binding_password_hash LIKE '$argon2id$%'),
+    status                app.card_status NOT NULL DEFAULT 'active',
+    expires_at            timestamptz,
+    created_at            timestamptz NOT NULL DEFAULT now(),
+    updated_at            timestamptz NOT NULL DEFAULT now(),
+    CHECK (card_type <> 'standard' OR owner_member_id IS NOT NULL),
+    CHECK (card_type <> 'corporate' OR fixed_discount IS NOT NULL),
+    CHECK (card_type <> 'voucher' OR face_value IS NOT NULL)
+);
+-- A member has exactly one standard card.
+CREATE UNIQUE INDEX member_cards_one_standard ON app.member_cards (owner_member_id)
+  WHERE card_type = 'standard';
+CREATE INDEX ON app.member_cards (owner_member_id);
+CREATE INDEX ON app.member_cards (expires_at) WHERE status = 'active' AND expires_at IS NOT NULL;
+
+-- card_no = type prefix + 12 digits, e.g. STD000000000042.
+CREATE FUNCTION sec.new_card_no(p_type app.card_type) RETURNS text
+LANGUAGE sql VOLATILE
+SET search_path = pg_catalog, pg_temp
+AS $$
+  SELECT CASE p_type WHEN 'standard' THEN 'STD' WHEN 'prepaid' THEN 'PRE'
+                     WHEN 'corporate' THEN 'COR' ELSE 'VCH' END
+         || lpad(nextval('app.card_no_seq')::text, 12, '0')
+$$;
+
+CREATE TABLE app.card_bindings (
+    id         uuid PRIMARY KEY DEFAULT gen_random_uuid(),
+    card_id    uuid NOT NULL REFERENCES app.member_cards (id),
+    member_id  uuid NOT NULL REFERENCES app.member_profiles (id),
+    role       app.binding_role NOT NULL DEFAULT 'member',
+    status     app.binding_status NOT NULL DEFAULT 'active',
+    created_at timestamptz NOT NULL DEFAULT now(),
+    UNIQUE (card_id, member_id)
+);
+CREATE INDEX ON app.card_bindings (member_id) WHERE status = 'active';
+
+-- The live QR code of a card: only the BLAKE2b-256 digest of the token, unique, so a scan
+-- is one index lookup. Rotation updates the row in place (a charge holding the old digest
+-- re-checks it under the row lock and fails); revocation deletes it.
+CREATE TABLE app.card_qr_state (
+    card_id      uuid PRIMARY KEY REFERENCES app.member_cards (id),
+    token_digest bytea NOT NULL UNIQUE CHECK (octet_length(token_digest) = 32),
+    issued_at    timestamptz NOT NULL,
+    expires_at   timestamptz NOT NULL CHECK (expires_at > issued_at),
+    issued_by    uuid
+);
+CREATE INDEX ON app.card_qr_state (expires_at);
+
+CREATE TABLE app.card_qr_history (
+    id           bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    card_id      uuid NOT NULL REFERENCES app.member_cards (id),
+    token_digest bytea NOT NULL CHECK (octet_length(token_digest) = 32),
+    issued_at    timestamptz NOT NULL,
+    expires_at   timestamptz NOT NULL,
+    issued_by    uuid,
+    ended_at     timestamptz,
+    end_reason   text CHECK (end_reason IN ('rotated', 'revoked'))
+);
+CREATE INDEX ON app.card_qr_history (card_id, issued_at DESC);

@@ -1,0 +1,119 @@
+-- Money movements: the partitioned transaction table, its global registries, the point
+-- ledger, and partition upkeep.
+
+CREATE TABLE app.transactions (
+    id                uuid NOT NULL,
+    tx_no             text NOT NULL,
+    tx_type           app.tx_type NOT NULL,
+    card_id           uuid NOT NULL,
+    merchant_id       uuid,
+    raw_amount        numeric(12,2) NOT NULL,
+    discount_applied  numeric(4,3) CHECK (discount_applied > 0 AND discount_applied <= 1),
+    final_amount      numeric(12,2) NOT NULL,  -- signed only for adjustments
+    points_earned     bigint NOT NULL DEFAULT 0,
+    status            app.tx_status NOT NULL,
+    reason            text CHECK (length(reason) <= 500),
+    payment_method    text CHECK (length(payment_method) <= 32),
+    external_order_id text CHECK (length(external_order_id) <= 128),
+    idempotency_key   text CHECK (length(idempotency_key) <= 128),
+    original_tx_id    uuid,
+    actor_user_id     uuid,
+    actor_role        text,
+    tag               jsonb NOT NULL DEFAULT '{}',
+    created_at        timestamptz NOT NULL DEFAULT now(),
+    PRIMARY KEY (id, created_at),
+    CHECK (tx_type = 'adjustment' OR (raw_amount > 0 AND final_amount >= 0)),
+    CHECK (tx_type <> 'adjustment' OR (final_amount <> 0 AND raw_amount = abs(final_amount))),
+    CHECK ((tx_type = 'refund') = (original_tx_id IS NOT NULL)),
+    CHECK (status <> 'refunded' OR tx_type = 'payment')
+) PARTITION BY RANGE (created_at);
+COMMENT ON TABLE app.transactions IS
+  'One row per money movement, written once with its final status; monthly partitions app.transactions_yYYYYmMM';
+
+-- Query indexes, inherited by every partition.
+CREATE INDEX transactions_card_idx ON app.transactions (card_id, created_at DESC);
+CREATE INDEX transactions_merchant_idx ON app.transactions (merchant_id, created_at DESC);
+CREATE INDEX transactions_status_idx ON app.transactions (status);
+CREATE INDEX transactions_original_idx ON app.transactions (original_tx_id) WHERE original_tx_id IS NOT NULL;
+
+-- Global uniqueness: a unique index on a partitioned table must include the partition key,
+-- so these registries carry the keys that are unique across all months.
+CREATE TABLE app.tx_registry (
+    tx_no       text PRIMARY KEY,
+    tx_id       uuid NOT NULL UNIQUE,
+    created_at  timestamptz NOT NULL,
+    tx_type     app.tx_type NOT NULL,
+    card_id     uuid NOT NULL,
+    merchant_id uuid
+);
+
+CREATE TABLE app.idempotency_registry (
+    idempotency_key text PRIMARY KEY CHECK (length(idempotency_key) BETWEEN 1 AND 128),
+    fingerprint     bytea NOT NULL,
+    tx_id           uuid NOT NULL,
+    tx_created_at   timestamptz NOT NULL,
+    created_at      timestamptz NOT NULL DEFAULT now()
+);
+
+-- merchant_id NULL = recharges confirmed by the platform backend (no merchant).
+CREATE TABLE app.merchant_order_registry (
+    merchant_id       uuid,
+    external_order_id text NOT NULL CHECK (length(external_order_id) BETWEEN 1 AND 128),
+    fingerprint       bytea NOT NULL,
+    tx_id             uuid NOT NULL,
+    tx_created_at     timestamptz NOT NULL,
+    created_at        timestamptz NOT NULL DEFAULT now()
+);
+CREATE UNIQUE INDEX merchant_order_registry_key ON app.merchant_order_registry
+  ((COALESCE(merchant_id, '00000000-0000-0000-0000-000000000000'::uuid)), external_order_id);
+
+CREATE TABLE app.point_ledger (
+    id             bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    card_id        uuid NOT NULL REFERENCES app.member_cards (id),
+    delta          bigint NOT NULL CHECK (delta <> 0),
+    balance_before bigint NOT NULL CHECK (balance_before >= 0),
+    balance_after  bigint NOT NULL CHECK (balance_after >= 0),
+    tx_id          uuid,
+    reason         text NOT NULL CHECK (length(reason) BETWEEN 1 AND 500),
+    actor_user_id  uuid,
+    created_at     timestamptz NOT NULL DEFAULT now(),
+    CHECK (balance_after = balance_before + delta)
+);
+CREATE INDEX ON app.point_ledger (card_id, id);
+CREATE INDEX ON app.point_ledger (tx_id) WHERE tx_id IS NOT NULL;
+
+-- Creates the monthly partitions (UTC months) from the current month through p_months_ahead
+-- months ahead, each with its unique indexes and RLS on; returns how many were created.
+CREATE FUNCTION sec.ensure_transaction_partitions(p_months_ahead integer) RETURNS integer
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+  first_month date := date_trunc('month', now() AT TIME ZONE 'UTC')::date;
+  m date;
+  part text;
+  created integer := 0;
+BEGIN
+  IF p_months_ahead IS NULL OR p_months_ahead < 0 OR p_months_ahead > 120 THEN
+    RAISE EXCEPTION 'INVALID_ARGUMENT' USING ERRCODE = '22023',
+      DETAIL = 'months_ahead must be between 0 and 120.';
+  END IF;
+  FOR i IN 0 .. p_months_ahead LOOP
+    m := (first_month + make_interval(months => i))::date;
+    part := format('transactions_y%sm%s', to_char(m, 'YYYY'), to_char(m, 'MM'));
+    CONTINUE WHEN to_regclass(format('app.%I', part)) IS NOT NULL;
+    EXECUTE format('CREATE TABLE app.%I PARTITION OF app.transactions FOR VALUES FROM (%L) TO (%L)',
+                   part, (m::timestamp AT TIME ZONE 'UTC'),
+                   ((m + interval '1 month')::timestamp AT TIME ZONE 'UTC'));
+    EXECUTE format('CREATE UNIQUE INDEX %I ON app.%I (id)', part || '_id_key', part);
+    EXECUTE format('CREATE UNIQUE INDEX %I ON app.%I (tx_no)', part || '_tx_no_key', part);
+    EXECUTE format('CREATE UNIQUE INDEX %I ON app.%I (idempotency_key) WHERE idempotency_key IS NOT NULL',
+                   part || '_idempotency_key', part);
+    EXECUTE format('CREATE UNIQUE INDEX %I ON app.%I (merchant_id, external_order_id) WHERE external_order_id IS NOT NULL',
+                   part || '_merchant_order_key', part);
+    EXECUTE format('ALTER TABLE app.%I ENABLE ROW LEVEL SECURITY', part);
+    created := created + 1;
+  END LOOP;
+  RETURN created;
+END
+$$;

@@ -1,0 +1,102 @@
+-- Row-level security (default deny, read-only policies) and table privileges (DESIGN §3).
+-- Writes happen only inside the RPCs, which run as the extension owner.
+
+-- The caller's member id / readable cards / staffed merchants, evaluated once per query
+-- (policies wrap them in a scalar sub-select) and compared with row columns.
+CREATE FUNCTION sec.my_member_id() RETURNS uuid
+LANGUAGE sql STABLE SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $$ SELECT id FROM app.member_profiles WHERE user_id = sec.uid() $$;
+
+CREATE FUNCTION sec.my_card_ids() RETURNS uuid[]
+LANGUAGE sql STABLE SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $$
+  SELECT COALESCE(array_agg(DISTINCT card_id), '{}') FROM (
+    SELECT c.id AS card_id FROM app.member_cards c
+     WHERE c.owner_member_id = sec.my_member_id()
+    UNION ALL
+    SELECT b.card_id FROM app.card_bindings b
+     WHERE b.member_id = sec.my_member_id() AND b.status = 'active'
+  ) s
+$$;
+
+CREATE FUNCTION sec.my_merchant_ids() RETURNS uuid[]
+LANGUAGE sql STABLE SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $$
+  SELECT COALESCE(array_agg(merchant_id), '{}') FROM app.merchant_users
+   WHERE user_id = sec.uid() AND active
+$$;
+
+-- RLS on every table (partitions get it when created).
+ALTER TABLE app.admin_users ENABLE ROW LEVEL SECURITY;
+ALTER TABLE app.member_profiles ENABLE ROW LEVEL SECURITY;
+ALTER TABLE app.member_external_identities ENABLE ROW LEVEL SECURITY;
+ALTER TABLE app.membership_levels ENABLE ROW LEVEL SECURITY;
+ALTER TABLE app.member_cards ENABLE ROW LEVEL SECURITY;
+ALTER TABLE app.card_bindings ENABLE ROW LEVEL SECURITY;
+ALTER TABLE app.card_qr_state ENABLE ROW LEVEL SECURITY;
+ALTER TABLE app.card_qr_history ENABLE ROW LEVEL SECURITY;
+ALTER TABLE app.merchants ENABLE ROW LEVEL SECURITY;
+ALTER TABLE app.merchant_users ENABLE ROW LEVEL SECURITY;
+ALTER TABLE app.settlements ENABLE ROW LEVEL SECURITY;
+ALTER TABLE app.transactions ENABLE ROW LEVEL SECURITY;
+ALTER TABLE app.tx_registry ENABLE ROW LEVEL SECURITY;
+ALTER TABLE app.idempotency_registry ENABLE ROW LEVEL SECURITY;
+ALTER TABLE app.merchant_order_registry ENABLE ROW LEVEL SECURITY;
+ALTER TABLE app.point_ledger ENABLE ROW LEVEL SECURITY;
+ALTER TABLE audit.event_log ENABLE ROW LEVEL SECURITY;
+
+-- Read-only policies. Tables without a policy (admin_users, registries, audit) show no rows
+-- to anyone subject to RLS.
+CREATE POLICY levels_public_read ON app.membership_levels FOR SELECT USING (true);
+CREATE POLICY member_reads_own_profile ON app.member_profiles FOR SELECT
+  USING (user_id = (SELECT sec.uid()));
+CREATE POLICY member_reads_own_identities ON app.member_external_identities FOR SELECT
+  USING (member_id = (SELECT sec.my_member_id()));
+CREATE POLICY member_reads_own_cards ON app.member_cards FOR SELECT
+  USING (id = ANY ((SELECT sec.my_card_ids())::uuid[]));
+CREATE POLICY member_reads_card_bindings ON app.card_bindings FOR SELECT
+  USING (card_id = ANY ((SELECT sec.my_card_ids())::uuid[]));
+CREATE POLICY member_reads_card_qr_state ON app.card_qr_state FOR SELECT
+  USING (card_id = ANY ((SELECT sec.my_card_ids())::uuid[]));
+CREATE POLICY member_reads_card_qr_history ON app.card_qr_history FOR SELECT
+  USING (card_id = ANY ((SELECT sec.my_card_ids())::uuid[]));
+CREATE POLICY member_reads_point_ledger ON app.point_ledger FOR SELECT
+  USING (card_id = ANY ((SELECT sec.my_card_ids())::uuid[]));
+CREATE POLICY member_or_staff_reads_transactions ON app.transactions FOR SELECT
+  USING (card_id = ANY ((SELECT sec.my_card_ids())::uuid[])
+         OR merchant_id = ANY ((SELECT sec.my_merchant_ids())::uuid[]));
+CREATE POLICY staff_reads_merchant ON app.merchants FOR SELECT
+  USING (id = ANY ((SELECT sec.my_merchant_ids())::uuid[]));
+CREATE POLICY staff_reads_merchant_users ON app.merchant_users FOR SELECT
+  USING (merchant_id = ANY ((SELECT sec.my_merchant_ids())::uuid[]));
+CREATE POLICY staff_reads_settlements ON app.settlements FOR SELECT
+  USING (merchant_id = ANY ((SELECT sec.my_merchant_ids())::uuid[]));
+
+-- Privileges: nothing for PUBLIC; SELECT for the Supabase API roles where they exist.
+REVOKE ALL ON SCHEMA app, audit, sec FROM PUBLIC;
+REVOKE ALL ON ALL TABLES IN SCHEMA app, audit FROM PUBLIC;
+REVOKE ALL ON ALL SEQUENCES IN SCHEMA app, audit FROM PUBLIC;
+REVOKE ALL ON ALL FUNCTIONS IN SCHEMA sec FROM PUBLIC;
+
+DO $$
+DECLARE
+  r text;
+BEGIN
+  FOREACH r IN ARRAY ARRAY['anon', 'authenticated', 'service_role'] LOOP
+    CONTINUE WHEN NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = r);
+    EXECUTE format('GRANT USAGE ON SCHEMA app, sec TO %I', r);
+    EXECUTE format('GRANT EXECUTE ON FUNCTION sec.uid(), sec.my_member_id(), sec.my_card_ids(), sec.my_merchant_ids() TO %I', r);
+    EXECUTE format('GRANT SELECT ON app.membership_levels TO %I', r);
+    IF r <> 'anon' THEN
+      EXECUTE format('GRANT SELECT ON ALL TABLES IN SCHEMA app TO %I', r);
+    END IF;
+    IF r = 'service_role' THEN
+      EXECUTE format('GRANT USAGE ON SCHEMA audit TO %I', r);
+      EXECUTE format('GRANT SELECT ON audit.event_log TO %I', r);
+    END IF;
+  END LOOP;
+END
+$$;

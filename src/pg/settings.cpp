@@ -1,0 +1,22 @@
+#include "pg/settings.hpp"
+
+#include "pg/postgres.hpp"
+
+namespace mps::pg {
+
+bool allow_self_recharge = false;
+
+void define_settings() {
+    DefineCustomBoolVariable("mps.allow_self_recharge",
+                             "Lets members and corporate card admins recharge cards themselves.",
+                             "Off by default: recharge must come from the trusted backend (service_role) or "
+                             "merchant staff taking cash.",
+                             &allow_self_recharge, false, PGC_SUSET, 0, nullptr, nullptr, nullptr);
+#if PG_VERSION_NUM >= 150000
+    MarkGUCPrefixReserved("mps");
+#else
+    EmitWarningsOnPlaceholders("mps");
+#endif
+}
+
+}  // namespace mps::pg

@@ -1,0 +1,13 @@
+// Deployment settings (GUCs) of mps. Superuser-only (PGC_SUSET): a caller cannot switch them
+// for itself; set them in postgresql.conf or with ALTER DATABASE/ROLE ... SET.
+#pragma once
+
+namespace mps::pg {
+
+// mps.allow_self_recharge (off): members and corporate admins may recharge through
+// user_recharge_* themselves (DESIGN §3); otherwise SELF_RECHARGE_DISABLED.
+extern bool allow_self_recharge;
+
+void define_settings();
+
+}  // namespace mps::pg

@@ -1,0 +1,123 @@
+// Operations RPCs: app.verify_ledger(), app.ensure_partitions(), app.error_catalog().
+#include <array>
+#include <string>
+#include <vector>
+
+#include "core/errors.hpp"
+#include "pg/convert.hpp"
+#include "pg/guard.hpp"
+#include "pg/identity.hpp"
+#include "pg/spi.hpp"
+#include "pg/srf.hpp"
+
+using namespace mps;
+using namespace mps::pg;
+
+namespace {
+
+// One query per invariant of DESIGN §2, each returning (invariant, object_id, detail).
+const char* const kLedgerChecks[] = {
+    // card balance = Σ recharges − Σ payments + Σ refunds ± Σ adjustments (completed)
+    "SELECT 'card_balance', c.id::text,"
+    "       format('balance %s but transactions add up to %s', c.balance, COALESCE(s.total, 0))"
+    "  FROM app.member_cards c"
+    "  LEFT JOIN (SELECT card_id,"
+    "                    sum(CASE WHEN tx_type = 'payment' THEN -final_amount ELSE final_amount END) AS total"
+    "               FROM app.transactions WHERE status IN ('completed', 'refunded') GROUP BY card_id) s"
+    "    ON s.card_id = c.id"
+    " WHERE c.balance <> COALESCE(s.total, 0)",
+    // Σ refunds of a payment ≤ its final amount; 'refunded' exactly when fully refunded
+    "SELECT 'payment_refunds', p.tx_no,"
+    "       format('final %s, refunded %s, status %s', p.final_amount, COALESCE(r.total, 0), p.status)"
+    "  FROM app.transactions p"
+    "  LEFT JOIN (SELECT original_tx_id, sum(final_amount) AS total FROM app.transactions"
+    "              WHERE tx_type = 'refund' AND status = 'completed' GROUP BY original_tx_id) r"
+    "    ON r.original_tx_id = p.id"
+    " WHERE p.tx_type = 'payment'"
+    "   AND (COALESCE(r.total, 0) > p.final_amount"
+    "        OR (p.status = 'refunded') <> (p.final_amount > 0 AND COALESCE(r.total, 0) = p.final_amount))",
+    // every refund points at a payment of the same card and merchant
+    "SELECT 'refund_original', r.tx_no, 'refund has no matching payment of the same card and merchant'"
+    "  FROM app.transactions r"
+    " WHERE r.tx_type = 'refund' AND NOT EXISTS ("
+    "       SELECT 1 FROM app.transactions p WHERE p.id = r.original_tx_id AND p.tx_type = 'payment'"
+    "          AND p.card_id = r.card_id AND p.merchant_id IS NOT DISTINCT FROM r.merchant_id)",
+    // card points = Σ point ledger deltas
+    "SELECT 'card_points', c.id::text, format('points %s but the ledger adds up to %s', c.points, COALESCE(l.total, 0))"
+    "  FROM app.member_cards c"
+    "  LEFT JOIN (SELECT card_id, sum(delta) AS total FROM app.point_ledger GROUP BY card_id) l ON l.card_id = c.id"
+    " WHERE c.points <> COALESCE(l.total, 0)",
+    // level and discount match the ladder for the card's points (cards that earn points)
+    "SELECT 'card_level', c.id::text,"
+    "       format('points %s, level %s, discount %s; ladder says level %s, discount %s',"
+    "              c.points, c.level, c.discount, l.level, l.discount)"
+    "  FROM app.member_cards c"
+    "  LEFT JOIN app.membership_levels l"
+    "    ON c.points >= l.min_points AND (l.max_points IS NULL OR c.points <= l.max_points)"
+    " WHERE c.card_type IN ('standard', 'prepaid')"
+    "   AND (l.level IS NULL OR c.level <> l.level OR c.discount <> l.discount)",
+    // every transaction has its tx_registry row, and every registry row its transaction
+    "SELECT 'tx_registry', t.tx_no, 'transaction has no matching tx_registry row'"
+    "  FROM app.transactions t"
+    " WHERE NOT EXISTS (SELECT 1 FROM app.tx_registry r WHERE r.tx_no = t.tx_no AND r.tx_id = t.id"
+    "                      AND r.created_at = t.created_at AND r.card_id = t.card_id)"
+    " UNION ALL "
+    "SELECT 'tx_registry', r.tx_no, 'tx_registry row points to no transaction'"
+    "  FROM app.tx_registry r"
+    " WHERE NOT EXISTS (SELECT 1 FROM app.transactions t WHERE t.id = r.tx_id AND t.created_at = r.created_at)",
+    "SELECT 'idempotency_registry', i.idempotency_key, 'idempotency key points to no transaction'"
+    "  FROM app.idempotency_registry i"
+    " WHERE NOT EXISTS (SELECT 1 FROM app.transactions t WHERE t.id = i.tx_id AND t.created_at = i.tx_created_at)",
+    "SELECT 'merchant_order_registry', o.external_order_id, 'external order id points to no transaction'"
+    "  FROM app.merchant_order_registry o"
+    " WHERE NOT EXISTS (SELECT 1 FROM app.transactions t WHERE t.id = o.tx_id AND t.created_at = o.tx_created_at)",
+};
+
+}  // namespace
+
+// One row per violated invariant; platform administrators only.
+MPS_ENTRY(mps_verify_ledger) {
+    Caller caller = current_caller();
+    std::vector<std::array<std::string, 3>> violations;
+    Spi spi;
+    require_platform_admin(spi, caller, "run the ledger checker");
+    // Built once per backend: the checks are fixed text, never built from arguments.
+    static std::vector<Statement> checks = [] {
+        std::vector<Statement> v;
+        for (const char* sql : kLedgerChecks) v.emplace_back(sql, std::initializer_list<Oid>{});
+        return v;
+    }();
+    for (Statement& check : checks) {
+        SpiResult r = spi.run(check, {});
+        for (uint64_t i = 0; i < r.size(); ++i) violations.push_back({r[i].text(1), r[i].text(2), r[i].text(3)});
+    }
+    spi.finish();
+    TableResult out(fcinfo);
+    for (const auto& v : violations) out.add({c_datum(text_datum(v[0])), c_datum(text_datum(v[1])), c_datum(text_datum(v[2]))});
+    return Datum(0);
+}
+
+// Creates missing monthly partitions; platform administrators (and pg_cron as the owner).
+MPS_ENTRY(mps_ensure_partitions) {
+    Caller caller = current_caller();
+    std::optional<int32_t> months = arg_int32(fcinfo, 0);
+    if (!months || *months < 0 || *months > 120)
+        fail(err::INVALID_ARGUMENT, "p_months_ahead must be between 0 and 120.");
+    Spi spi;
+    require_platform_admin(spi, caller, "create partitions");
+    static Statement ensure("SELECT sec.ensure_transaction_partitions($1)", {INT4OID});
+    int64_t created = spi.run(ensure, {p_int32(*months)})[0].int64(1);
+    spi.finish();
+    PG_RETURN_INT32(int32_t(created));
+}
+
+// The error catalog, for clients and for the test that keeps the README table honest.
+MPS_ENTRY(mps_error_catalog) {
+    TableResult out(fcinfo);
+    for (int i = 0; i < kErrorCatalogSize; ++i) {
+        const ErrorCode& e = *kErrorCatalog[i];
+        out.add({c_datum(text_datum(e.code)), c_datum(text_datum(sqlstate_of(e.cls))),
+                 c_datum(text_datum(http_status_of(e.cls))), c_datum(text_datum(e.meaning))});
+    }
+    return Datum(0);
+}
