@@ -20,7 +20,6 @@ INSTALL_PIECES = $(sort $(wildcard sql/install/*.sql))
 DATA_built     = sql/$(EXTENSION)--$(EXTVERSION).sql
 
 REGRESS      = $(shell sed -e 's/\#.*//' -e '/^[[:space:]]*$$/d' test/regress_schedule)
-REGRESS_OPTS = --dbname=mps_regress
 ISOLATION      = $(shell sed -e 's/\#.*//' -e '/^[[:space:]]*$$/d' test/isolation_schedule)
 ISOLATION_OPTS = --inputdir=test/isolation --load-extension=mps
 
@@ -34,6 +33,11 @@ override with_llvm := no
 PGXS := $(shell $(PG_CONFIG) --pgxs)
 include $(PGXS)
 
+# Test databases (PGXS would call them contrib_regression / isolation_regression); set after
+# the include because Makefile.global assigns them.
+CONTRIB_TESTDB   = mps_regress
+ISOLATION_TESTDB = mps_isolation
+
 # Warnings are fatal; PostgreSQL headers are -isystem so their warnings stay quiet.
 override CXXFLAGS := $(filter-out -Wmissing-format-attribute -Wimplicit-fallthrough=3 -Wcast-function-type,$(CXXFLAGS)) \
 	-std=c++17 -Wall -Wextra -Werror -Wno-register -Wno-missing-field-initializers -fno-omit-frame-pointer $(MPS_EXTRA_CXXFLAGS)
@@ -43,6 +47,12 @@ $(OBJS): $(MPS_HDRS)
 $(DATA_built): $(INSTALL_PIECES) Makefile
 	cat $(INSTALL_PIECES) > $@
 
+# pgTAP: a fresh database with pgtap and mps, then every test/pgtap/*.sql (shared helpers
+# live in test/pgtap/lib/ and are not run as tests).
+PROVE_DB ?= mps_tap
+PSQL_ADMIN = psql -X -q -v ON_ERROR_STOP=1
 .PHONY: prove
 prove:
-	pg_prove --ext .sql -r test/pgtap
+	$(PSQL_ADMIN) -d postgres -c 'DROP DATABASE IF EXISTS $(PROVE_DB)' -c 'CREATE DATABASE $(PROVE_DB)'
+	$(PSQL_ADMIN) -d $(PROVE_DB) -c 'CREATE EXTENSION pgtap' -c 'CREATE EXTENSION mps'
+	pg_prove -d $(PROVE_DB) $(sort $(wildcard test/pgtap/*.sql))

@@ -141,6 +141,6 @@ CREATE TABLE app.card_qr_history (
     expires_at   timestamptz NOT NULL,
     issued_by    uuid,
     ended_at     timestamptz,
-    end_reason   text CHECK (end_reason IN ('rotated', 'revoked'))
+    end_reason   text CHECK (end_reason IN ('rotated', 'revoked', 'expired'))
 );
 CREATE INDEX ON app.card_qr_history (card_id, issued_at DESC);

@@ -61,21 +61,21 @@ namespace {
 }
 }  // namespace
 
-std::string Row::text(int col) const {
+std::string Row::string(int col) const {
     bool isnull;
     Datum d = value(col, &isnull);
     if (isnull) unexpected_null(col);
     return text_value(d);
 }
 
-std::optional<std::string> Row::opt_text(int col) const {
+std::optional<std::string> Row::opt_string(int col) const {
     bool isnull;
     Datum d = value(col, &isnull);
     if (isnull) return std::nullopt;
     return text_value(d);
 }
 
-int64_t Row::int64(int col) const {
+int64_t Row::integer(int col) const {
     bool isnull;
     Datum d = value(col, &isnull);
     if (isnull) unexpected_null(col);

@@ -17,7 +17,7 @@ namespace mps::pg {
 // plan is prepared on first use in each backend and kept for the backend's life.
 class Statement {
 public:
-    static constexpr int kMaxParams = 16;
+    static constexpr int kMaxParams = 32;
     Statement(const char* sql, std::initializer_list<Oid> types);
     SPIPlanPtr plan();
     int nargs() const noexcept { return nargs_; }
@@ -52,9 +52,9 @@ class Row {
 public:
     Row(HeapTuple tuple, TupleDesc desc) noexcept : tuple_(tuple), desc_(desc) {}
     bool is_null(int col) const;
-    std::string text(int col) const;
-    std::optional<std::string> opt_text(int col) const;
-    int64_t int64(int col) const;  // int2/int4/int8 columns
+    std::string string(int col) const;
+    std::optional<std::string> opt_string(int col) const;
+    int64_t integer(int col) const;  // int2/int4/int8 columns
     bool boolean(int col) const;
     Uuid uuid(int col) const;
     std::optional<Uuid> opt_uuid(int col) const;

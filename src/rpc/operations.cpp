@@ -89,7 +89,7 @@ MPS_ENTRY(mps_verify_ledger) {
     }();
     for (Statement& check : checks) {
         SpiResult r = spi.run(check, {});
-        for (uint64_t i = 0; i < r.size(); ++i) violations.push_back({r[i].text(1), r[i].text(2), r[i].text(3)});
+        for (uint64_t i = 0; i < r.size(); ++i) violations.push_back({r[i].string(1), r[i].string(2), r[i].string(3)});
     }
     spi.finish();
     TableResult out(fcinfo);
@@ -106,7 +106,7 @@ MPS_ENTRY(mps_ensure_partitions) {
     Spi spi;
     require_platform_admin(spi, caller, "create partitions");
     static Statement ensure("SELECT sec.ensure_transaction_partitions($1)", {INT4OID});
-    int64_t created = spi.run(ensure, {p_int32(*months)})[0].int64(1);
+    int64_t created = spi.run(ensure, {p_int32(*months)})[0].integer(1);
     spi.finish();
     PG_RETURN_INT32(int32_t(created));
 }

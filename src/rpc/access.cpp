@@ -1,0 +1,51 @@
+#include "rpc/access.hpp"
+
+#include "core/errors.hpp"
+
+namespace mps::rpc {
+
+using namespace mps::pg;
+
+Merchant merchant_for_staff(Spi& spi, const Caller& caller, const std::string& code, bool require_active) {
+    static Statement stmt(
+        "SELECT m.id, m.status::text,"
+        "       (SELECT u.role::text FROM app.merchant_users u"
+        "         WHERE u.merchant_id = m.id AND u.user_id = $2 AND u.active)"
+        "  FROM app.merchants m WHERE m.code = $1",
+        {TEXTOID, UUIDOID});
+    SpiResult r = spi.run(stmt, {p_text(code), p_opt_uuid(caller.user_id)});
+    if (r.empty()) fail(err::MERCHANT_NOT_FOUND_OR_INACTIVE, "No merchant has this code.");
+    Merchant m;
+    m.id = r[0].uuid(1);
+    m.status = r[0].string(2);
+    m.staff_role = r[0].opt_string(3);
+    if (!m.staff_role) {
+        m.admin = is_platform_admin(spi, caller);
+        if (!m.admin) fail(err::PERMISSION_DENIED, "The caller is not staff of this merchant.");
+    }
+    if (require_active && m.status != "active")
+        fail(err::MERCHANT_NOT_FOUND_OR_INACTIVE, "The merchant is " + m.status + ".");
+    return m;
+}
+
+CardHolder card_holder(Spi& spi, const Caller& caller, const Uuid& card_id) {
+    static Statement stmt(
+        "SELECT c.card_type::text, COALESCE(c.owner_member_id = p.id, false), b.role::text,"
+        "       COALESCE(p.status = 'active', false)"
+        "  FROM app.member_cards c"
+        "  LEFT JOIN app.member_profiles p ON p.user_id = $2"
+        "  LEFT JOIN app.card_bindings b ON b.card_id = c.id AND b.member_id = p.id AND b.status = 'active'"
+        " WHERE c.id = $1",
+        {UUIDOID, UUIDOID});
+    CardHolder h;
+    SpiResult r = spi.run(stmt, {p_uuid(card_id), p_opt_uuid(caller.user_id)});
+    if (r.empty()) return h;
+    h.card_type = r[0].string(1);
+    if (!caller.user_id) return h;
+    h.owner = r[0].boolean(2);
+    h.binding_role = r[0].opt_string(3);
+    h.member_active = r[0].boolean(4);
+    return h;
+}
+
+}  // namespace mps::rpc
