@@ -1,0 +1,86 @@
+-- The mps payment story, step by step, on a fresh database. Each caller acts the way
+-- PostgREST would call for it: SET LOCAL ROLE + transaction-local JWT claims.
+\set ON_ERROR_STOP 1
+\set QUIET 1
+\pset footer off
+\set staff '00000000-0000-4000-8000-00000000cafe'
+\set alice '00000000-0000-4000-8000-0000000a11ce'
+
+\echo '== 1. Platform administrator (psql superuser) creates the merchant and its cashier'
+SELECT app.create_merchant('COFFEE01', 'Blue Bottle Corner', 'ops@example.com') AS merchant_id \gset
+SELECT app.add_merchant_user('COFFEE01', :'staff', 'cashier');
+SELECT code, name, status FROM app.merchants;
+
+\echo '== 2. Alice registers herself from the app (authenticated, JWT sub = her user id)'
+BEGIN;
+SET LOCAL ROLE authenticated;
+SELECT set_config('request.jwt.claims', json_build_object('sub', :'alice', 'role', 'authenticated')::text, true) \gset
+SELECT app.create_member_profile('Alice', '+86 138 0000 0000', 'alice@example.com') AS member_id \gset
+COMMIT;
+SELECT card_no, card_type, balance, points, level, discount FROM app.member_cards WHERE owner_member_id = :'member_id';
+SELECT id AS card_id FROM app.member_cards WHERE owner_member_id = :'member_id' \gset
+
+\echo '== 3. The payment backend (service_role) confirms a WeChat payment and recharges 1000.00'
+BEGIN;
+SET LOCAL ROLE service_role;
+SELECT tx_no, amount FROM app.user_recharge_card(:'card_id', 1000.00, 'wechat', 'app top-up', '{}',
+       'wx-4200001234', 'WX-ORDER-1');
+COMMIT;
+
+\echo '== 4. Alice opens her payment code: a fresh QR (the previous one stops working)'
+BEGIN;
+SET LOCAL ROLE authenticated;
+SELECT set_config('request.jwt.claims', json_build_object('sub', :'alice', 'role', 'authenticated')::text, true) \gset
+SELECT qr_plain AS qr, qr_expires_at - now() AS valid_for FROM app.rotate_card_qr(:'card_id') \gset
+COMMIT;
+\echo 'QR valid for' :valid_for '(only its BLAKE2b digest is stored)'
+
+\echo '== 5. The cashier scans it and charges 299.00 (idempotency key pos-1-0001)'
+BEGIN;
+SET LOCAL ROLE authenticated;
+SELECT set_config('request.jwt.claims', json_build_object('sub', :'staff', 'role', 'authenticated')::text, true) \gset
+SELECT tx_no, card_type, final_amount, discount
+  FROM app.merchant_charge_by_qr('COFFEE01', :'qr', 299.00, 'latte x 10', '{"pos":"1"}', 'pos-1-0001', 'POS-1-0001');
+COMMIT;
+SELECT tx_no AS pay_no FROM app.transactions WHERE tx_type = 'payment' \gset
+
+\echo '== 6. The POS retries the same request after a timeout: same transaction, charged once'
+BEGIN;
+SET LOCAL ROLE authenticated;
+SELECT set_config('request.jwt.claims', json_build_object('sub', :'staff', 'role', 'authenticated')::text, true) \gset
+SELECT tx_no, final_amount
+  FROM app.merchant_charge_by_qr('COFFEE01', :'qr', 299.00, 'latte x 10', '{"pos":"1"}', 'pos-1-0001', 'POS-1-0001');
+COMMIT;
+
+\echo '== 7. The same key with another amount is refused'
+\set ON_ERROR_STOP 0
+BEGIN;
+SET LOCAL ROLE authenticated;
+SELECT set_config('request.jwt.claims', json_build_object('sub', :'staff', 'role', 'authenticated')::text, true) \gset
+SELECT tx_no FROM app.merchant_charge_by_qr('COFFEE01', :'qr', 1.00, 'latte x 10', '{"pos":"1"}', 'pos-1-0001');
+ROLLBACK;
+\set ON_ERROR_STOP 1
+
+\echo '== 8. Partial refund of 100.00 (two lattes returned)'
+BEGIN;
+SET LOCAL ROLE authenticated;
+SELECT set_config('request.jwt.claims', json_build_object('sub', :'staff', 'role', 'authenticated')::text, true) \gset
+SELECT refund_tx_no, refunded_amount FROM app.merchant_refund_tx('COFFEE01', :'pay_no', 100.00, 'two lattes returned');
+COMMIT;
+
+\echo '== 9. Alice reads her own card and history (RLS: only her rows)'
+BEGIN;
+SET LOCAL ROLE authenticated;
+SELECT set_config('request.jwt.claims', json_build_object('sub', :'alice', 'role', 'authenticated')::text, true) \gset
+SELECT card_no, balance, points, level, discount FROM app.member_cards;
+SELECT tx_no, tx_type, raw_amount, discount_applied, final_amount, points_earned, status
+  FROM app.transactions ORDER BY created_at, tx_no;
+SELECT delta, balance_before, balance_after, reason FROM app.point_ledger ORDER BY id;
+COMMIT;
+
+\echo '== 10. Audit trail (administrator view)'
+SELECT id, actor_role, action, object_type, context - 'card_id' - 'merchant_id' - 'member_id' - 'original_tx_id' AS context
+  FROM audit.event_log ORDER BY id;
+
+\echo '== 11. Ledger checker: no rows means every invariant holds'
+SELECT * FROM app.verify_ledger();
