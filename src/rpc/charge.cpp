@@ -87,8 +87,7 @@ MPS_ENTRY(mps_merchant_charge_by_qr) {
         // The live QR of the card, and the card, locked. A concurrent rotation updates the QR
         // row; the lock waits for it and the re-checked digest no longer matches.
         static Statement scan(
-            "SELECT c.id, c.card_type::text, c.status::text, (c.expires_at IS NOT NULL AND c.expires_at <= now()),"
-            "       c.balance, c.points, c.discount, c.fixed_discount, q.expires_at <= now(),"
+            "SELECT " MPS_CARD_COLUMNS ", q.expires_at <= now(),"
             "       COALESCE(p.status = 'active', true),"
             "       (SELECT min(cc.fixed_discount) FROM app.card_bindings b"
             "          JOIN app.member_cards cc ON cc.id = b.card_id"
@@ -104,17 +103,9 @@ MPS_ENTRY(mps_merchant_charge_by_qr) {
         SpiResult r = spi.run(scan, {p_bytea(digest.data(), digest.size())});
         if (r.empty()) fail(err::QR_EXPIRED_OR_INVALID, "This QR code is not valid: unknown, rotated or revoked.", "Ask the member to refresh the QR code.");
         Row row = r[0];
-        LockedCard card;
-        card.id = row.uuid(1);
-        card.type = row.string(2);
-        card.status = row.string(3);
-        card.expired = row.boolean(4);
-        card.balance = row.cents(5);
-        card.points = row.integer(6);
-        card.discount = row.thousandths(7);
-        if (!row.is_null(8)) card.fixed_discount = row.thousandths(8);
-        if (row.boolean(9)) fail(err::QR_EXPIRED_OR_INVALID, "This QR code has expired.", "Ask the member to refresh the QR code.");
-        if (!row.boolean(10)) fail(err::MEMBER_NOT_ACTIVE, "The card owner's membership is not active.");
+        LockedCard card = read_card(row);
+        if (row.boolean(10)) fail(err::QR_EXPIRED_OR_INVALID, "This QR code has expired.", "Ask the member to refresh the QR code.");
+        if (!row.boolean(11)) fail(err::MEMBER_NOT_ACTIVE, "The card owner's membership is not active.");
         require_active(card);
 
         // Discount: the level's for cards that earn points (or the corporate perk when better),
@@ -122,7 +113,7 @@ MPS_ENTRY(mps_merchant_charge_by_qr) {
         int32_t discount = kFullPriceThousandths;
         if (card.earns_points()) {
             discount = card.discount;
-            if (!row.is_null(11)) discount = std::min(discount, row.thousandths(11));
+            if (!row.is_null(12)) discount = std::min(discount, row.thousandths(12));
         } else if (card.type == "corporate" && card.fixed_discount) {
             discount = *card.fixed_discount;
         }

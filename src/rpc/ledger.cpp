@@ -13,26 +13,26 @@ namespace mps::rpc {
 
 using namespace mps::pg;
 
+// The columns every card read selects, in this order (see kCardColumns in ledger.hpp).
+LockedCard read_card(const Row& row) {
+    LockedCard card;
+    card.id = row.uuid(1);
+    card.type = row.string(2);
+    card.status = row.string(3);
+    card.expired = row.boolean(4);
+    card.balance = row.cents(5);
+    card.points = row.integer(6);
+    card.discount = row.thousandths(7);
+    if (!row.is_null(8)) card.fixed_discount = row.thousandths(8);
+    card.owner_member_id = row.opt_uuid(9);
+    return card;
+}
+
 std::optional<LockedCard> lock_card(Spi& spi, const Uuid& card_id) {
-    static Statement stmt(
-        "SELECT c.card_type::text, c.status::text, (c.expires_at IS NOT NULL AND c.expires_at <= now()),"
-        "       c.balance, c.points, c.discount, c.fixed_discount, c.owner_member_id"
-        "  FROM app.member_cards c WHERE c.id = $1 FOR UPDATE",
-        {UUIDOID});
+    static Statement stmt("SELECT " MPS_CARD_COLUMNS " FROM app.member_cards c WHERE c.id = $1 FOR UPDATE", {UUIDOID});
     SpiResult r = spi.run(stmt, {p_uuid(card_id)});
     if (r.empty()) return std::nullopt;
-    Row row = r[0];
-    LockedCard card;
-    card.id = card_id;
-    card.type = row.string(1);
-    card.status = row.string(2);
-    card.expired = row.boolean(3);
-    card.balance = row.cents(4);
-    card.points = row.integer(5);
-    card.discount = row.thousandths(6);
-    if (!row.is_null(7)) card.fixed_discount = row.thousandths(7);
-    card.owner_member_id = row.opt_uuid(8);
-    return card;
+    return read_card(r[0]);
 }
 
 void require_active(const LockedCard& card) {

@@ -28,6 +28,12 @@ struct LockedCard {
     bool earns_points() const { return type == "standard" || type == "prepaid"; }
 };
 
+// The card columns read_card() expects as columns 1..9 of a query over app.member_cards c.
+#define MPS_CARD_COLUMNS                                                                          \
+    "c.id, c.card_type::text, c.status::text, (c.expires_at IS NOT NULL AND c.expires_at <= now()), " \
+    "c.balance, c.points, c.discount, c.fixed_discount, c.owner_member_id"
+LockedCard read_card(const pg::Row& row);
+
 // Locks the card row and reads it; nullopt when there is no such card.
 std::optional<LockedCard> lock_card(pg::Spi& spi, const Uuid& card_id);
 // Raises CARD_NOT_ACTIVE unless the card is active and unexpired.
