@@ -53,6 +53,7 @@ PROVE_DB ?= mps_tap
 PSQL_ADMIN = psql -X -q -v ON_ERROR_STOP=1
 .PHONY: prove
 prove:
-	$(PSQL_ADMIN) -d postgres -c 'DROP DATABASE IF EXISTS $(PROVE_DB)' -c 'CREATE DATABASE $(PROVE_DB)'
+	$(PSQL_ADMIN) -d postgres -c 'SET client_min_messages = warning' \
+	  -c 'DROP DATABASE IF EXISTS $(PROVE_DB)' -c 'CREATE DATABASE $(PROVE_DB)'
 	$(PSQL_ADMIN) -d $(PROVE_DB) -c 'CREATE EXTENSION pgtap' -c 'CREATE EXTENSION mps'
 	pg_prove -d $(PROVE_DB) $(sort $(wildcard test/pgtap/*.sql))

@@ -1,0 +1,98 @@
+-- The C++ <-> PostgreSQL boundary (DESIGN §7), through sec.selftest_boundary(kind): a
+-- PostgreSQL error raised inside SPI, C++ exceptions of every kind and an application error
+-- all reach the client as clean ERRORs with the right SQLSTATE; the connection stays usable
+-- (same backend), the server never restarts, and the C++ objects alive at the failure were
+-- destroyed (the 'destructors' counter grows by one per failing call).
+\set SHOW_CONTEXT errors
+\set VERBOSITY default
+SELECT pg_backend_pid() AS backend_pid, pg_postmaster_start_time() AS postmaster_start \gset
+SELECT sec.selftest_boundary('destructors') AS destroyed_before \gset
+-- A successful call returns the counter (the object alive during the call is destroyed after).
+SELECT sec.selftest_boundary('ok') - :destroyed_before AS destroyed_so_far;
+
+-- A PostgreSQL error inside SPI keeps its own SQLSTATE and message.
+SELECT sec.selftest_boundary('spi_error');
+\echo :LAST_ERROR_SQLSTATE
+SELECT 1 AS still_works, pg_backend_pid() = :backend_pid AS same_backend,
+       pg_postmaster_start_time() = :'postmaster_start' AS server_not_restarted;
+
+-- A std::exception becomes INTERNAL_ERROR (XX000) with the exception's text in DETAIL.
+SELECT sec.selftest_boundary('cpp_exception');
+\echo :LAST_ERROR_SQLSTATE
+SELECT 1 AS still_works, pg_backend_pid() = :backend_pid AS same_backend,
+       pg_postmaster_start_time() = :'postmaster_start' AS server_not_restarted;
+
+-- An exception that is not a std::exception (throw 42) is caught too.
+SELECT sec.selftest_boundary('foreign');
+\echo :LAST_ERROR_SQLSTATE
+SELECT 1 AS still_works, pg_backend_pid() = :backend_pid AS same_backend,
+       pg_postmaster_start_time() = :'postmaster_start' AS server_not_restarted;
+
+-- std::bad_alloc becomes out of memory (53200).
+SELECT sec.selftest_boundary('bad_alloc');
+\echo :LAST_ERROR_SQLSTATE
+SELECT 1 AS still_works, pg_backend_pid() = :backend_pid AS same_backend,
+       pg_postmaster_start_time() = :'postmaster_start' AS server_not_restarted;
+
+-- An application error: its code as the message, DETAIL and HINT, SQLSTATE of its class.
+SELECT sec.selftest_boundary('app_error');
+\echo :LAST_ERROR_SQLSTATE
+SELECT 1 AS still_works, pg_backend_pid() = :backend_pid AS same_backend,
+       pg_postmaster_start_time() = :'postmaster_start' AS server_not_restarted;
+
+-- Five failing calls, five objects destroyed (plus the one of the 'ok' call above).
+SELECT sec.selftest_boundary('destructors') - :destroyed_before AS destroyed_so_far;
+
+-- Inside a transaction block: the error aborts the transaction, ROLLBACK ends it, and the
+-- connection goes on.
+BEGIN;
+SELECT sec.selftest_boundary('ok') - :destroyed_before AS destroyed_so_far;
+SELECT sec.selftest_boundary('spi_error');
+\echo :LAST_ERROR_SQLSTATE
+SELECT 1;
+\echo :LAST_ERROR_SQLSTATE
+ROLLBACK;
+SELECT 1 AS still_works, pg_backend_pid() = :backend_pid AS same_backend,
+       pg_postmaster_start_time() = :'postmaster_start' AS server_not_restarted;
+
+-- Rolled back to a savepoint, the same transaction keeps working, SPI included.
+BEGIN;
+SAVEPOINT before_error;
+SELECT sec.selftest_boundary('cpp_exception');
+ROLLBACK TO SAVEPOINT before_error;
+SELECT sec.selftest_boundary('ok') - :destroyed_before AS destroyed_so_far;
+COMMIT;
+
+-- Many failures caught one by one in a PL/pgSQL exception block (a subtransaction each):
+-- every one is a clean error, and every one destroyed its C++ object.
+DO $$
+DECLARE
+  kind text;
+  caught int := 0;
+  states text[] := '{}';
+BEGIN
+  FOR i IN 1 .. 50 LOOP
+    FOREACH kind IN ARRAY ARRAY['spi_error', 'cpp_exception', 'foreign', 'bad_alloc', 'app_error'] LOOP
+      BEGIN
+        PERFORM sec.selftest_boundary(kind);
+      EXCEPTION WHEN OTHERS THEN
+        caught := caught + 1;
+        IF i = 1 THEN states := states || (kind || '=' || SQLSTATE); END IF;
+      END;
+    END LOOP;
+  END LOOP;
+  RAISE NOTICE 'caught % errors; SQLSTATEs: %', caught, array_to_string(states, ', ');
+END
+$$;
+
+-- 5 + 1 + 1 + 250 failing calls and 3 successful ones so far: 260 objects destroyed.
+SELECT sec.selftest_boundary('destructors') - :destroyed_before AS destroyed_so_far;
+SELECT 1 AS still_works, pg_backend_pid() = :backend_pid AS same_backend,
+       pg_postmaster_start_time() = :'postmaster_start' AS server_not_restarted;
+
+-- Malformed use is refused with the catalog's code, and the function is not for PUBLIC.
+SELECT sec.selftest_boundary(NULL);
+\echo :LAST_ERROR_SQLSTATE
+SELECT sec.selftest_boundary('no_such_kind');
+\echo :LAST_ERROR_SQLSTATE
+SELECT has_function_privilege('public', 'sec.selftest_boundary(text)', 'EXECUTE') AS public_may_execute;

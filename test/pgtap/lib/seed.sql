@@ -1,0 +1,74 @@
+-- Seed rows, written directly as the superuser (the money-path RPCs are tested elsewhere), so
+-- that every table of app and audit holds at least one row and "0 rows" means something.
+-- Ledger-consistent: Alice's standard card was recharged 100.00 and paid 30.00 at SHOP1
+-- (balance 70.00, 30 points, level 0). Runs inside the test's transaction.
+--   users: Alice (member, alice_user), Bob (member bound to Alice's prepaid card, bob_user),
+--          a cashier of SHOP1 (staff_user), a platform admin (admin_user), and a signed-in
+--          user who owns nothing (nobody_user).
+\set alice_user a11ce000-0000-4000-8000-000000000001
+\set bob_user b0b00000-0000-4000-8000-000000000002
+\set staff_user 57aff000-0000-4000-8000-000000000003
+\set admin_user ad000000-0000-4000-8000-000000000004
+\set nobody_user 0b0d0000-0000-4000-8000-000000000005
+
+INSERT INTO app.merchants (id, code, name) VALUES
+  ('e0000000-0000-4000-8000-000000000001', 'SHOP1', 'Shop One'),
+  ('e0000000-0000-4000-8000-000000000002', 'SHOP2', 'Shop Two');
+INSERT INTO app.merchant_users (merchant_id, user_id, role) VALUES
+  ('e0000000-0000-4000-8000-000000000001', :'staff_user', 'cashier');
+INSERT INTO app.admin_users (user_id, note) VALUES (:'admin_user', 'seed');
+
+-- Each member row issues a standard card (and an audit row) through a trigger.
+INSERT INTO app.member_profiles (id, user_id, name, phone) VALUES
+  ('f0000000-0000-4000-8000-000000000001', :'alice_user', 'Alice', '+100001'),
+  ('f0000000-0000-4000-8000-000000000002', :'bob_user', 'Bob', '+100002');
+INSERT INTO app.member_external_identities (member_id, provider, external_id) VALUES
+  ('f0000000-0000-4000-8000-000000000001', 'wechat', 'wx-alice');
+
+-- Alice's prepaid card, shared with Bob.
+INSERT INTO app.member_cards (id, card_no, card_type, owner_member_id) VALUES
+  ('c0000000-0000-4000-8000-000000000001', sec.new_card_no('prepaid'), 'prepaid',
+   'f0000000-0000-4000-8000-000000000001');
+INSERT INTO app.card_bindings (card_id, member_id, role) VALUES
+  ('c0000000-0000-4000-8000-000000000001', 'f0000000-0000-4000-8000-000000000001', 'owner'),
+  ('c0000000-0000-4000-8000-000000000001', 'f0000000-0000-4000-8000-000000000002', 'member');
+
+-- QR state and history of Alice's standard card.
+INSERT INTO app.card_qr_state (card_id, token_digest, issued_at, expires_at)
+SELECT id, sha256('seed-token-1'), now(), now() + interval '15 minutes'
+  FROM app.member_cards WHERE owner_member_id = 'f0000000-0000-4000-8000-000000000001' AND card_type = 'standard';
+INSERT INTO app.card_qr_history (card_id, token_digest, issued_at, expires_at, ended_at, end_reason)
+SELECT id, sha256('seed-token-0'), now() - interval '1 hour', now() - interval '45 minutes',
+       now() - interval '50 minutes', 'rotated'
+  FROM app.member_cards WHERE owner_member_id = 'f0000000-0000-4000-8000-000000000001' AND card_type = 'standard';
+
+-- Recharge 100.00, then pay 30.00 at SHOP1 (30 points), with their registry rows.
+INSERT INTO app.transactions (id, tx_no, tx_type, card_id, merchant_id, raw_amount, discount_applied,
+                              final_amount, points_earned, status, payment_method, external_order_id,
+                              idempotency_key, created_at)
+SELECT v.id, v.tx_no, v.tx_type::app.tx_type, c.id, v.merchant_id, v.amount, v.discount, v.amount, v.points,
+       'completed', v.method, v.order_id, v.idem, now()
+  FROM app.member_cards c,
+       (VALUES ('d0000000-0000-4000-8000-000000000001'::uuid, 'RCG000000000001', 'recharge', NULL::uuid,
+                100.00, NULL::numeric, 0, 'wechat', NULL, 'wx-pay-1'),
+               ('d0000000-0000-4000-8000-000000000002'::uuid, 'PAY000000000002', 'payment',
+                'e0000000-0000-4000-8000-000000000001'::uuid, 30.00, 1.000, 30, 'qr', 'order-1', NULL))
+       AS v(id, tx_no, tx_type, merchant_id, amount, discount, points, method, order_id, idem)
+ WHERE c.owner_member_id = 'f0000000-0000-4000-8000-000000000001' AND c.card_type = 'standard';
+INSERT INTO app.tx_registry (tx_no, tx_id, created_at, tx_type, card_id, merchant_id)
+SELECT tx_no, id, created_at, tx_type, card_id, merchant_id FROM app.transactions;
+INSERT INTO app.idempotency_registry (idempotency_key, fingerprint, tx_id, tx_created_at)
+SELECT idempotency_key, sha256(tx_no::bytea), id, created_at FROM app.transactions WHERE idempotency_key IS NOT NULL;
+INSERT INTO app.merchant_order_registry (merchant_id, external_order_id, fingerprint, tx_id, tx_created_at)
+SELECT merchant_id, external_order_id, sha256(tx_no::bytea), id, created_at FROM app.transactions
+ WHERE external_order_id IS NOT NULL;
+INSERT INTO app.point_ledger (card_id, delta, balance_before, balance_after, tx_id, reason)
+SELECT card_id, 30, 0, 30, id, 'payment' FROM app.transactions WHERE tx_type = 'payment';
+UPDATE app.member_cards SET balance = 70.00, points = 30
+ WHERE owner_member_id = 'f0000000-0000-4000-8000-000000000001' AND card_type = 'standard';
+
+INSERT INTO app.settlements (merchant_id, mode, period_start, period_end, payments_count, payments_total, net_total)
+VALUES ('e0000000-0000-4000-8000-000000000001', 'monthly', date_trunc('month', now()),
+        date_trunc('month', now()) + interval '1 month', 1, 30.00, 30.00);
+INSERT INTO audit.event_log (actor_role, action, object_type, object_id, context)
+VALUES ('postgres', 'seed', 'test', 'seed', '{"note": "pgTAP seed"}');
