@@ -10,10 +10,10 @@
 #   post_install_partition  + a partition made later by app.ensure_partitions, with a row in it
 #   installed_last_month    + last month's partition as CREATE EXTENSION made it a month ago
 #   reshaped_ladder         + an administrator's change to the level ladder
-# The last three are known failures of the current design (extension-owned partitions, parent
-# indexes, the ladder not kept by pg_dump; see the notes at each scenario). They run and print what goes wrong but
-# do not fail the layer, unless MPS_DUMP_RESTORE_STRICT=1; if one of them starts to pass, the
-# layer fails so that its marker gets removed.
+# A scenario marked xfail is a known failure: it runs and prints what goes wrong but does not
+# fail the layer, unless MPS_DUMP_RESTORE_STRICT=1; if it starts to pass, the layer fails so that
+# its marker gets removed. (None is marked now: partitions are ordinary tables, not extension
+# members, and the ladder is registered with pg_extension_config_dump.)
 set -uo pipefail
 cd "$(dirname "$0")/.."
 
@@ -193,12 +193,9 @@ UPDATE app.member_cards SET balance = balance + 5.00
 SQL
 }
 
-# A database installed last month: CREATE EXTENSION then made last month's partition, as an
-# extension member whose rows pg_dump keeps (pg_extension_config_dump). Reproduced here by
-# giving last month's partition exactly that catalog state. pg_dump dumps only its rows
-# (members are not dumped as tables); CREATE EXTENSION in the new database makes the
-# partitions of *this* month onwards, so the COPY into last month's partition fails
-# ("relation ... does not exist") and those transactions are lost.
+# A database installed last month: its first partition is last month's, made as
+# sec.ensure_transaction_partitions makes every partition (an ordinary table with its own
+# indexes and RLS), holding a transaction; the restore happens a month later.
 installed_last_month() {
   "${PSQL[@]}" -d "$1" >/dev/null <<'SQL'
 DO $$
@@ -208,11 +205,10 @@ DECLARE
 BEGIN
   EXECUTE format('CREATE TABLE app.%I PARTITION OF app.transactions FOR VALUES FROM (%L) TO (%L)', part,
                  m::timestamp AT TIME ZONE 'UTC', (m + interval '1 month')::timestamp AT TIME ZONE 'UTC');
+  EXECUTE format('CREATE UNIQUE INDEX %I ON app.%I (id)', part || '_id_key', part);
+  EXECUTE format('CREATE UNIQUE INDEX %I ON app.%I (tx_no)', part || '_tx_no_key', part);
+  EXECUTE format('CREATE INDEX %I ON app.%I (card_id, created_at DESC)', part || '_card_idx', part);
   EXECUTE format('ALTER TABLE app.%I ENABLE ROW LEVEL SECURITY', part);
-  EXECUTE format('ALTER EXTENSION mps ADD TABLE app.%I', part);
-  UPDATE pg_catalog.pg_extension
-     SET extconfig = extconfig || format('app.%I', part)::regclass::oid, extcondition = extcondition || ''::text
-   WHERE extname = 'mps';
 END
 $$;
 INSERT INTO app.transactions (id, tx_no, tx_type, card_id, raw_amount, final_amount, status, payment_method, created_at)
@@ -227,9 +223,8 @@ UPDATE app.member_cards SET balance = balance + 7.00
 SQL
 }
 
-# The level ladder is administrator data (DESIGN §2: reshaped in one transaction), but
-# app.membership_levels is not registered with pg_extension_config_dump: pg_dump keeps none of
-# its rows and CREATE EXTENSION in the new database inserts the default ladder again.
+# The level ladder is administrator data (DESIGN §2: reshaped in one transaction): pg_dump must
+# keep the reshaped ladder, not the default one CREATE EXTENSION would insert.
 reshaped_ladder() {
   "${PSQL[@]}" -d "$1" >/dev/null <<'SQL'
 BEGIN;
@@ -240,9 +235,9 @@ SQL
 }
 
 scenario same_month pass no_extra
-scenario post_install_partition xfail later_partition
-scenario installed_last_month xfail installed_last_month
-scenario reshaped_ladder xfail reshaped_ladder
+scenario post_install_partition pass later_partition
+scenario installed_last_month pass installed_last_month
+scenario reshaped_ladder pass reshaped_ladder
 
 say ""
 if [ $failures -ne 0 ]; then say "dump_restore: $failures scenario(s) FAILED"; exit 1; fi

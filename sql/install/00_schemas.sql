@@ -27,13 +27,17 @@ CREATE SEQUENCE app.member_no_seq;
 CREATE SEQUENCE app.card_no_seq;
 CREATE SEQUENCE app.tx_no_seq;
 
--- The caller's user id exactly as Supabase's auth.uid() reads it, for RLS policies.
+-- The caller's user id for RLS policies, read exactly as the RPCs read it (src/pg/identity.hpp):
+-- request.jwt.claim.sub, else request.jwt.claims ->> 'sub', set transaction-locally.
 CREATE FUNCTION sec.uid() RETURNS uuid
+LANGUAGE c STABLE
+AS 'MODULE_PATHNAME', 'mps_sec_uid';
+
+-- True while pg_dump output is being replayed (pg_restore, or psql on a plain dump): both always
+-- run with row_security off, which applications never do (with it off, a role subject to RLS
+-- gets an error instead of filtered rows). The install script then leaves the rows it would
+-- seed (default ladder, partitions) to the dump, and triggers do not derive rows the dump holds.
+CREATE FUNCTION sec.restoring() RETURNS boolean
 LANGUAGE sql STABLE
 SET search_path = pg_catalog, pg_temp
-AS $$
-  SELECT COALESCE(
-    NULLIF(current_setting('request.jwt.claim.sub', true), ''),
-    (NULLIF(current_setting('request.jwt.claims', true), '')::jsonb ->> 'sub')
-  )::uuid
-$$;
+AS $$ SELECT current_setting('row_security') = 'off' $$;

@@ -56,6 +56,14 @@ BEGIN
     RAISE EXCEPTION 'LEVEL_LADDER_INVALID' USING ERRCODE = '23514',
       DETAIL = format('The top level (%s) ends at %s points; it must be open-ended.', prev.level, prev.max_points);
   END IF;
+  -- Cards that earn points follow the new ladder at once.
+  IF NOT sec.restoring() THEN
+    UPDATE app.member_cards c SET level = l.level, discount = l.discount, updated_at = now()
+      FROM app.membership_levels l
+     WHERE c.card_type IN ('standard', 'prepaid')
+       AND c.points >= l.min_points AND (l.max_points IS NULL OR c.points <= l.max_points)
+       AND (c.level <> l.level OR c.discount <> l.discount);
+  END IF;
   RETURN NULL;
 END
 $$;
@@ -65,14 +73,6 @@ CREATE CONSTRAINT TRIGGER membership_levels_ladder
   DEFERRABLE INITIALLY DEFERRED
   FOR EACH ROW EXECUTE FUNCTION sec.check_level_ladder();
 
--- Checked right away: later statements of this script alter the table.
-SET CONSTRAINTS app.membership_levels_ladder IMMEDIATE;
-INSERT INTO app.membership_levels (level, name, min_points, max_points, discount) VALUES
-  (0, 'Standard',     0,   999, 1.000),
-  (1, 'Silver',    1000,  4999, 0.950),
-  (2, 'Gold',      5000,  9999, 0.900),
-  (3, 'Platinum', 10000,  NULL, 0.850);
-SET CONSTRAINTS app.membership_levels_ladder DEFERRED;
 
 CREATE TABLE app.member_cards (
     id                    uuid PRIMARY KEY DEFAULT gen_random_uuid(),
@@ -144,3 +144,15 @@ CREATE TABLE app.card_qr_history (
     end_reason   text CHECK (end_reason IN ('rotated', 'revoked', 'expired'))
 );
 CREATE INDEX ON app.card_qr_history (card_id, issued_at DESC);
+
+-- The default ladder, checked right away (later statements of this script alter the table).
+SET CONSTRAINTS app.membership_levels_ladder IMMEDIATE;
+-- (A restore brings the ladder the database had, which may have been reshaped.)
+INSERT INTO app.membership_levels (level, name, min_points, max_points, discount)
+SELECT * FROM (VALUES
+  (0, 'Standard',     0,   999, 1.000),
+  (1, 'Silver',    1000,  4999, 0.950),
+  (2, 'Gold',      5000,  9999, 0.900),
+  (3, 'Platinum', 10000,  NULL, 0.850)) AS v
+ WHERE NOT sec.restoring();
+SET CONSTRAINTS app.membership_levels_ladder DEFERRED;

@@ -21,7 +21,6 @@ CREATE TABLE app.transactions (
     actor_role        text,
     tag               jsonb NOT NULL DEFAULT '{}',
     created_at        timestamptz NOT NULL DEFAULT now(),
-    PRIMARY KEY (id, created_at),
     CHECK (tx_type = 'adjustment' OR (raw_amount > 0 AND final_amount >= 0)),
     CHECK (tx_type <> 'adjustment' OR (final_amount <> 0 AND raw_amount = abs(final_amount))),
     CHECK ((tx_type = 'refund') = (original_tx_id IS NOT NULL)),
@@ -30,11 +29,10 @@ CREATE TABLE app.transactions (
 COMMENT ON TABLE app.transactions IS
   'One row per money movement, written once with its final status; monthly partitions app.transactions_yYYYYmMM';
 
--- Query indexes, inherited by every partition.
-CREATE INDEX transactions_card_idx ON app.transactions (card_id, created_at DESC);
-CREATE INDEX transactions_merchant_idx ON app.transactions (merchant_id, created_at DESC);
-CREATE INDEX transactions_status_idx ON app.transactions (status);
-CREATE INDEX transactions_original_idx ON app.transactions (original_tx_id) WHERE original_tx_id IS NOT NULL;
+-- No key or index on the parent: each partition gets its own (sec.ensure_transaction_partitions).
+-- Partitions are ordinary tables, not extension members, so pg_dump keeps their definition and
+-- rows, and restoring them never collides with objects CREATE EXTENSION made (an index on the
+-- parent would be created again by ATTACH PARTITION during a restore).
 
 -- Global uniqueness: a unique index on a partitioned table must include the partition key,
 -- so these registries carry the keys that are unique across all months.
@@ -111,7 +109,18 @@ BEGIN
                    part || '_idempotency_key', part);
     EXECUTE format('CREATE UNIQUE INDEX %I ON app.%I (merchant_id, external_order_id) WHERE external_order_id IS NOT NULL',
                    part || '_merchant_order_key', part);
+    EXECUTE format('CREATE INDEX %I ON app.%I (card_id, created_at DESC)', part || '_card_idx', part);
+    EXECUTE format('CREATE INDEX %I ON app.%I (merchant_id, created_at DESC)', part || '_merchant_idx', part);
+    EXECUTE format('CREATE INDEX %I ON app.%I (status)', part || '_status_idx', part);
+    EXECUTE format('CREATE INDEX %I ON app.%I (original_tx_id) WHERE original_tx_id IS NOT NULL',
+                   part || '_original_idx', part);
     EXECUTE format('ALTER TABLE app.%I ENABLE ROW LEVEL SECURITY', part);
+    -- Made by CREATE EXTENSION, it would be a member: pg_dump would skip its rows.
+    IF EXISTS (SELECT 1 FROM pg_catalog.pg_depend d
+                WHERE d.classid = 'pg_catalog.pg_class'::regclass
+                  AND d.objid = format('app.%I', part)::regclass AND d.deptype = 'e') THEN
+      EXECUTE format('ALTER EXTENSION mps DROP TABLE app.%I', part);
+    END IF;
     created := created + 1;
   END LOOP;
   RETURN created;

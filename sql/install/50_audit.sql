@@ -23,11 +23,9 @@ AS $$
 DECLARE
   new_card uuid;
 BEGIN
-  -- pg_dump/pg_restore (and psql replaying a plain dump) load member rows and their cards as
-  -- separate user data, with row_security off; issuing a card here would collide with the
-  -- restored card and audit rows (COPY fails: duplicate card_no / event_log id). Only the
-  -- owner or a superuser can write this table with row_security off.
-  IF pg_catalog.current_setting('row_security') = 'off' THEN
+  -- A restore loads members and their cards as separate user data; issuing a card here would
+  -- collide with the restored card and audit rows.
+  IF sec.restoring() THEN
     RETURN NULL;
   END IF;
   INSERT INTO app.member_cards (card_no, card_type, owner_member_id, level, discount)

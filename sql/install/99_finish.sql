@@ -1,16 +1,17 @@
--- Partitions for the current month and the next three, and what pg_dump must keep.
+-- Partitions for the current month and the next three (a restore brings its own), and what
+-- pg_dump must keep.
 
-SELECT sec.ensure_transaction_partitions(3);
+SELECT sec.ensure_transaction_partitions(3) WHERE NOT sec.restoring();
 
 -- Rows of these tables are user data: pg_dump dumps them although the tables belong to the
--- extension. The install-time partitions are registered one by one (pg_dump never dumps a
--- partitioned parent's rows itself). One statement per call: each updates pg_extension.
+-- extension (partitions are not members: pg_dump keeps them anyway). One statement per call:
+-- each updates pg_extension.
 DO $$
 DECLARE
   t regclass;
 BEGIN
   FOREACH t IN ARRAY ARRAY[
-    'app.admin_users', 'app.member_profiles', 'app.member_external_identities',
+    'app.admin_users', 'app.membership_levels', 'app.member_profiles', 'app.member_external_identities',
     'app.member_cards', 'app.card_bindings', 'app.card_qr_state', 'app.card_qr_history',
     'app.merchants', 'app.merchant_users', 'app.settlements',
     'app.tx_registry', 'app.idempotency_registry', 'app.merchant_order_registry',
@@ -18,10 +19,6 @@ BEGIN
     'app.member_no_seq', 'app.card_no_seq', 'app.tx_no_seq',
     'app.card_qr_history_id_seq', 'app.point_ledger_id_seq', 'audit.event_log_id_seq'
   ]::regclass[] LOOP
-    PERFORM pg_catalog.pg_extension_config_dump(t, '');
-  END LOOP;
-  FOR t IN SELECT i.inhrelid::regclass FROM pg_catalog.pg_inherits i
-            WHERE i.inhparent = 'app.transactions'::regclass ORDER BY 1 LOOP
     PERFORM pg_catalog.pg_extension_config_dump(t, '');
   END LOOP;
 END

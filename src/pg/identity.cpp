@@ -61,6 +61,25 @@ std::optional<std::string> sub_from_claims(const std::string& claims) {
 
 }  // namespace
 
+std::optional<Uuid> jwt_user_id() {
+    std::optional<std::string> sub = transaction_local_setting("request.jwt.claim.sub");
+    if (!sub) {
+        if (auto claims = transaction_local_setting("request.jwt.claims")) {
+            try {
+                sub = sub_from_claims(*claims);
+            } catch (const PgError&) {
+                // Malformed claims: refuse rather than guess. Dropping the PgError is safe here:
+                // the only thing that failed was jsonb_in on our own copy of the text.
+                fail(err::PERMISSION_DENIED, "request.jwt.claims is not valid JSON.");
+            }
+        }
+    }
+    if (!sub) return std::nullopt;
+    std::optional<Uuid> id = parse_uuid(*sub);
+    if (!id) fail(err::PERMISSION_DENIED, "The JWT subject is not a user id (uuid).");
+    return id;
+}
+
 Caller current_caller() {
     Caller caller;
     caller.role = GetOuterUserId();
@@ -72,22 +91,7 @@ Caller current_caller() {
     caller.trusted_backend = is_superuser || caller.role_name == "service_role";
     caller.anon = caller.role_name == "anon";
 
-    std::optional<std::string> sub = transaction_local_setting("request.jwt.claim.sub");
-    if (!sub) {
-        if (auto claims = transaction_local_setting("request.jwt.claims")) {
-            try {
-                sub = sub_from_claims(*claims);
-            } catch (const PgError&) {
-                // Malformed claims: refuse rather than guess. The PgError is dropped here, which
-                // is safe because the only thing that failed was jsonb_in on our own copy.
-                fail(err::PERMISSION_DENIED, "request.jwt.claims is not valid JSON.");
-            }
-        }
-    }
-    if (sub) {
-        caller.user_id = parse_uuid(*sub);
-        if (!caller.user_id) fail(err::PERMISSION_DENIED, "The JWT subject is not a user id (uuid).");
-    }
+    caller.user_id = jwt_user_id();
     return caller;
 }
 

@@ -31,6 +31,9 @@ struct Caller {
 
 Caller current_caller();
 
+// Only the user id (JWT sub) of the current transaction; nullopt when none.
+std::optional<Uuid> jwt_user_id();
+
 // trusted_backend, the extension owner, or a user in app.admin_users (one indexed query,
 // made only when the cheap checks fail).
 bool is_platform_admin(Spi& spi, const Caller& caller);

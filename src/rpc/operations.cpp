@@ -36,6 +36,9 @@ const char* const kLedgerChecks[] = {
     " WHERE p.tx_type = 'payment'"
     "   AND (COALESCE(r.total, 0) > p.final_amount"
     "        OR (p.status = 'refunded') <> (p.final_amount > 0 AND COALESCE(r.total, 0) = p.final_amount))",
+    // every transaction belongs to an existing card
+    "SELECT 'transaction_card', t.tx_no, 'transaction of a card that does not exist'"
+    "  FROM app.transactions t WHERE NOT EXISTS (SELECT 1 FROM app.member_cards c WHERE c.id = t.card_id)",
     // every refund points at a payment of the same card and merchant
     "SELECT 'refund_original', r.tx_no, 'refund has no matching payment of the same card and merchant'"
     "  FROM app.transactions r"
@@ -95,6 +98,13 @@ MPS_ENTRY(mps_verify_ledger) {
     TableResult out(fcinfo);
     for (const auto& v : violations) out.add({c_datum(text_datum(v[0])), c_datum(text_datum(v[1])), c_datum(text_datum(v[2]))});
     return Datum(0);
+}
+
+// sec.uid(): the caller's user id for RLS policies, read like the RPCs read it.
+MPS_ENTRY(mps_sec_uid) {
+    std::optional<Uuid> id = jwt_user_id();
+    if (!id) PG_RETURN_NULL();
+    return uuid_datum(*id);
 }
 
 // Creates missing monthly partitions; platform administrators (and pg_cron as the owner).
