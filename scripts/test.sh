@@ -5,7 +5,8 @@
 # failures, and the exit status is non-zero when any layer failed.
 #   layers: regress, isolation (the two halves of make installcheck: pg_regress over
 #           test/regress_schedule, the isolation specs of test/isolation_schedule),
-#           pgtap (make prove), dump_restore (test/dump_restore.sh).
+#           pgtap (make prove), dump_restore (test/dump_restore.sh), readme_catalog
+#           (test/readme_catalog.sh: the README error table equals app.error_catalog()).
 #   MPS_TEST_LAYERS="pgtap dump_restore" runs only the named layers.
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -20,7 +21,7 @@ MPS_FSYNC=off mps_cluster_start || { echo "mps: could not start the test cluster
 
 logs=$(mktemp -d /tmp/mps-test-logs.XXXXXX)
 trap 'mps_cluster_stop; rm -rf "$logs"' EXIT
-layers=${MPS_TEST_LAYERS:-"regress isolation pgtap dump_restore"}
+layers=${MPS_TEST_LAYERS:-"regress isolation pgtap dump_restore readme_catalog"}
 names=() results=() seconds=()
 
 # Runs one layer, its output going to the terminal and to $logs/<name>.log.
@@ -57,12 +58,17 @@ layer_dump_restore() {
   bash test/dump_restore.sh
 }
 
+layer_readme_catalog() {
+  bash test/readme_catalog.sh
+}
+
 for layer in $layers; do
   case $layer in
     regress)      run_layer regress layer_regress ;;
     isolation)    run_layer isolation layer_isolation ;;
     pgtap)        run_layer pgtap layer_pgtap ;;
     dump_restore) run_layer dump_restore layer_dump_restore ;;
+    readme_catalog) run_layer readme_catalog layer_readme_catalog ;;
     *) echo "mps: unknown test layer '$layer'" >&2; names+=("$layer"); results+=(FAIL); seconds+=(0) ;;
   esac
 done
