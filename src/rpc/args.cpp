@@ -15,13 +15,6 @@ bool is_blank(const std::string& s) {
     return s.find_first_not_of(" \t\r\n") == std::string::npos;
 }
 
-// Characters, not bytes: the database is UTF-8.
-size_t utf8_length(const std::string& s) {
-    size_t n = 0;
-    for (unsigned char c : s) n += (c & 0xC0) != 0x80;
-    return n;
-}
-
 int64_t cents_from_text(const std::string& text, const char* name) {
     ParsedCents parsed = parse_cents(text);
     switch (parsed.status) {
@@ -39,6 +32,12 @@ int64_t cents_from_text(const std::string& text, const char* name) {
 }
 
 }  // namespace
+
+size_t utf8_length(const std::string& s) {
+    size_t n = 0;
+    for (unsigned char c : s) n += (c & 0xC0) != 0x80;
+    return n;
+}
 
 int64_t amount_arg(FunctionCallInfo fcinfo, int n, const char* name) {
     std::optional<int64_t> cents = optional_amount_arg(fcinfo, n, name);

@@ -16,6 +16,9 @@ int64_t amount_arg(FunctionCallInfo fcinfo, int n, const char* name);
 // Same, for a numeric argument that may be absent (SQL NULL): nullopt.
 std::optional<int64_t> optional_amount_arg(FunctionCallInfo fcinfo, int n, const char* name);
 
+// Length in characters of UTF-8 text (the database encoding).
+size_t utf8_length(const std::string& s);
+
 // Non-NULL, non-blank text of at most max_len characters.
 std::string required_text_arg(FunctionCallInfo fcinfo, int n, const char* name, size_t max_len);
 // NULL -> nullopt; otherwise as required_text_arg (blank text is rejected, not ignored).

@@ -101,7 +101,7 @@ MPS_ENTRY(mps_merchant_charge_by_qr) {
             "   FOR UPDATE OF c, q",
             {BYTEAOID});
         SpiResult r = spi.run(scan, {p_bytea(digest.data(), digest.size())});
-        if (r.empty()) fail(err::QR_EXPIRED_OR_INVALID, "This QR code is not valid: unknown, rotated or revoked.", "Ask the member to refresh the QR code.");
+        if (r.empty()) fail(err::QR_EXPIRED_OR_INVALID, "This QR code is not valid: unknown, expired, rotated or revoked.", "Ask the member to refresh the QR code.");
         Row row = r[0];
         LockedCard card = read_card(row);
         if (row.boolean(10)) fail(err::QR_EXPIRED_OR_INVALID, "This QR code has expired.", "Ask the member to refresh the QR code.");

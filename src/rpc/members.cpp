@@ -53,7 +53,7 @@ MPS_ENTRY(mps_create_member_profile) {
     const std::optional<std::string> external_id = optional_text_arg(fcinfo, 5, "p_binding_org_id", 256);
     check_phone(phone);
     check_email(email);
-    if (password && (password->size() < 8 || password->size() > 128))
+    if (password && (utf8_length(*password) < 8 || utf8_length(*password) > 128))
         fail(err::INVALID_ARGUMENT, "p_password must be 8 to 128 characters.");
     if (provider.has_value() != external_id.has_value())
         fail(err::INVALID_ARGUMENT, "p_binding_user_org and p_binding_org_id go together.");

@@ -56,10 +56,16 @@ MPS_ENTRY(mps_add_merchant_user) {
     Caller caller = current_caller();
     Spi spi;
     Merchant m = merchant_for_staff(spi, caller, code, false);
-    if (!m.admin) {
-        const std::string mine = *m.staff_role;
-        if (mine == "cashier" || (mine == "manager" && role == "owner"))
-            fail(err::PERMISSION_DENIED, "A " + mine + " may not appoint a " + role + ".");
+    if (!m.admin && *m.staff_role != "owner") {
+        // A manager manages cashiers and managers; owners are appointed and changed only by an
+        // owner or a platform administrator.
+        static Statement current_role(
+            "SELECT role::text FROM app.merchant_users WHERE merchant_id = $1 AND user_id = $2", {UUIDOID, UUIDOID});
+        SpiResult target = spi.run(current_role, {p_uuid(m.id), p_uuid(user_id)});
+        const bool target_is_owner = !target.empty() && target[0].string(1) == "owner";
+        if (*m.staff_role != "manager") fail(err::PERMISSION_DENIED, "A cashier may not manage staff.");
+        if (role == "owner" || target_is_owner)
+            fail(err::PERMISSION_DENIED, "Only an owner or a platform administrator may appoint or change an owner.");
     }
     static Statement upsert(
         "INSERT INTO app.merchant_users (merchant_id, user_id, role) VALUES ($1, $2, $3::app.merchant_role)"

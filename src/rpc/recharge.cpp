@@ -121,6 +121,8 @@ Datum recharge(FunctionCallInfo fcinfo, Kind kind) {
         if (!card) fail(err::CARD_NOT_FOUND, "No card with this id.");
         if (!accepts(kind, card->type))
             fail(err::CARD_TYPE_MISMATCH, std::string(name_of(kind)) + " does not accept a " + card->type + " card.");
+        if (merchant_id && card->type == "corporate")
+            fail(err::PERMISSION_DENIED, "Corporate cards are recharged by their company, not at a merchant counter.");
         require_active(*card);
         std::optional<int64_t> balance_after = add_cents(card->balance, amount);
         if (!balance_after) fail(err::BALANCE_LIMIT_EXCEEDED, "The recharge would take the card balance over 9999999999.99.");
