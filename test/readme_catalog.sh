@@ -4,7 +4,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 db=mps_readme_catalog
-psql -X -q -d postgres -c "DROP DATABASE IF EXISTS $db" -c "CREATE DATABASE $db"
+psql -X -q -d postgres -c "SET client_min_messages = warning" -c "DROP DATABASE IF EXISTS $db" -c "CREATE DATABASE $db"
 trap 'psql -X -q -d postgres -c "DROP DATABASE IF EXISTS '$db'"' EXIT
 psql -X -q -d "$db" -c 'CREATE EXTENSION mps'
 from_db=$(psql -X -At -d "$db" -c "SELECT code || '|' || sqlstate || '|' || http_status FROM app.error_catalog() ORDER BY 1")

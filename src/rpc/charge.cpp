@@ -66,21 +66,24 @@ MPS_ENTRY(mps_merchant_charge_by_qr) {
     Merchant merchant = merchant_for_staff(spi, caller, merchant_code, true);
 
     const Uuid tx_id = random_uuid();
-    RequestKeys keys{idem_key, order_id, merchant.id,
-                     Fingerprint()
-                         .add("merchant_charge_by_qr")
-                         .add(caller.role_name)
-                         .add(caller.user_id)
-                         .add(merchant.id)
-                         .add(std::string_view(reinterpret_cast<const char*>(digest.data()), digest.size()))
-                         .add(raw)
-                         .add(reason)
-                         .add(jsonb_text(tag))
-                         .add(order_id)
-                         .finish()};
     ChargeResult result;
     std::optional<PriorTx> prior;
-    if (idem_key || order_id) prior = claim_request_keys(spi, keys, tx_id);
+    if (idem_key || order_id) {
+        // The request's fingerprint: only requests carrying a key or an order id need one.
+        RequestKeys keys{idem_key, order_id, merchant.id,
+                         Fingerprint()
+                             .add("merchant_charge_by_qr")
+                             .add(caller.role_name)
+                             .add(caller.user_id)
+                             .add(merchant.id)
+                             .add(std::string_view(reinterpret_cast<const char*>(digest.data()), digest.size()))
+                             .add(raw)
+                             .add(reason)
+                             .add(jsonb_text(tag))
+                             .add(order_id)
+                             .finish()};
+        prior = claim_request_keys(spi, keys, tx_id);
+    }
     if (prior) {
         result = load_prior(spi, *prior);
     } else {
@@ -124,11 +127,6 @@ MPS_ENTRY(mps_merchant_charge_by_qr) {
         const int64_t earned = card.earns_points() ? whole_units(raw) : 0;
         const int64_t balance_after = card.balance - final_cents;
 
-        update_card(spi, card.id, balance_after, card.points + earned);
-        if (card.type == "voucher") {
-            static Statement close_voucher("UPDATE app.member_cards SET status = 'closed' WHERE id = $1", {UUIDOID});
-            spi.run(close_voucher, {p_uuid(card.id)});
-        }
         TxWrite tx{};
         tx.id = tx_id;
         tx.prefix = "PAY";
@@ -149,6 +147,10 @@ MPS_ENTRY(mps_merchant_charge_by_qr) {
         tx.audit_action = "payment.charge";
         tx.balance_after = balance_after;
         TxWritten written = record_transaction(spi, caller, tx);
+        if (card.type == "voucher") {
+            static Statement close_voucher("UPDATE app.member_cards SET status = 'closed' WHERE id = $1", {UUIDOID});
+            spi.run(close_voucher, {p_uuid(card.id)});
+        }
         result = {tx_id, written.tx_no, card.type, card.id, final_cents, discount};
     }
     spi.finish();

@@ -40,22 +40,16 @@ void require_active(const LockedCard& card) {
     if (card.expired) fail(err::CARD_NOT_ACTIVE, "The card has expired.");
 }
 
-void update_card(Spi& spi, const Uuid& card_id, int64_t balance, int64_t points) {
-    static Statement stmt(
-        "UPDATE app.member_cards c"
-        "   SET balance = $2, points = $3, updated_at = now(),"
-        "       level = CASE WHEN c.card_type IN ('standard', 'prepaid') THEN l.level ELSE c.level END,"
-        "       discount = CASE WHEN c.card_type IN ('standard', 'prepaid') THEN l.discount ELSE c.discount END"
-        "  FROM app.membership_levels l"
-        " WHERE c.id = $1 AND l.min_points <= $3 AND (l.max_points IS NULL OR l.max_points >= $3)",
-        {UUIDOID, NUMERICOID, INT8OID});
-    SpiResult r = spi.run(stmt, {p_uuid(card_id), p_cents(balance), p_int64(points)});
-    if (r.size() != 1) throw std::runtime_error("membership ladder has no level for the card's points");
-}
-
 TxWritten record_transaction(Spi& spi, const Caller& caller, const TxWrite& tx) {
     static Statement stmt(
-        "WITH t AS ("
+        "WITH c AS ("
+        "  UPDATE app.member_cards c SET balance = $22, points = $19 + $18, updated_at = now(),"
+        "         level = CASE WHEN c.card_type IN ('standard', 'prepaid') THEN l.level ELSE c.level END,"
+        "         discount = CASE WHEN c.card_type IN ('standard', 'prepaid') THEN l.discount ELSE c.discount END"
+        "    FROM app.membership_levels l"
+        "   WHERE c.id = $4 AND l.min_points <= $19 + $18 AND (l.max_points IS NULL OR l.max_points >= $19 + $18)"
+        "  RETURNING 1),"
+        " t AS ("
         "  INSERT INTO app.transactions (id, tx_no, tx_type, card_id, merchant_id, raw_amount, discount_applied,"
         "         final_amount, points_earned, status, reason, payment_method, external_order_id, idempotency_key,"
         "         original_tx_id, actor_user_id, actor_role, tag, created_at)"
@@ -71,7 +65,7 @@ TxWritten record_transaction(Spi& spi, const Caller& caller, const TxWrite& tx) 
         "              jsonb_strip_nulls(jsonb_build_object('tx_type', tx_type, 'card_id', card_id,"
         "                  'merchant_id', merchant_id, 'amount', final_amount, 'balance_after', $22,"
         "                  'points_delta', NULLIF($18, 0), 'original_tx_id', original_tx_id)) FROM t)"
-        "SELECT tx_no, created_at FROM t",
+        "SELECT tx_no, created_at, (SELECT count(*) FROM c) FROM t",
         {UUIDOID, TEXTOID, TEXTOID, UUIDOID, UUIDOID, NUMERICOID, NUMERICOID, NUMERICOID, INT8OID, TEXTOID,
          TEXTOID, TEXTOID, TEXTOID, UUIDOID, UUIDOID, TEXTOID, JSONBOID, INT8OID, INT8OID, TEXTOID, TEXTOID,
          NUMERICOID});
@@ -98,6 +92,7 @@ TxWritten record_transaction(Spi& spi, const Caller& caller, const TxWrite& tx) 
                                  p_text(tx.audit_action),
                                  p_cents(tx.balance_after)});
     if (r.size() != 1) throw std::runtime_error("transaction insert returned no row");
+    if (r[0].integer(3) != 1) throw std::runtime_error("membership ladder has no level for the card's points");
     return {r[0].string(1), r[0].timestamptz(2)};
 }
 

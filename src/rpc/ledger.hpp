@@ -39,9 +39,6 @@ std::optional<LockedCard> lock_card(pg::Spi& spi, const Uuid& card_id);
 // Raises CARD_NOT_ACTIVE unless the card is active and unexpired.
 void require_active(const LockedCard& card);
 
-// Sets balance and points; cards that earn points take level and discount from the ladder.
-void update_card(pg::Spi& spi, const Uuid& card_id, int64_t balance, int64_t points);
-
 struct TxWrite {
     Uuid id;
     const char* prefix;  // PAY | REF | RCG | ADJ
@@ -58,11 +55,11 @@ struct TxWrite {
     std::optional<std::string> idempotency_key;
     std::optional<Uuid> original_tx_id;
     Datum tag;
-    int64_t points_before = 0;  // point ledger row when points_delta != 0
-    int64_t points_delta = 0;
+    int64_t points_before = 0;  // the card's points under the lock
+    int64_t points_delta = 0;   // a point ledger row is written when not 0
     const char* ledger_reason = "";
     const char* audit_action;  // e.g. payment.charge
-    int64_t balance_after = 0;
+    int64_t balance_after = 0;  // the card's new balance
 };
 
 struct TxWritten {
@@ -70,6 +67,9 @@ struct TxWritten {
     TimestampTz created_at;
 };
 
+// In one statement: sets the card's balance (balance_after) and points (points_before +
+// points_delta) — cards that earn points take level and discount from the ladder — and writes
+// the transaction row with its tx_registry, point-ledger and audit rows.
 TxWritten record_transaction(pg::Spi& spi, const pg::Caller& caller, const TxWrite& tx);
 
 // Idempotency key and merchant order id of a money request (DESIGN §4).

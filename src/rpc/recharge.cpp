@@ -92,22 +92,25 @@ Datum recharge(FunctionCallInfo fcinfo, Kind kind) {
     }
 
     const Uuid tx_id = random_uuid();
-    RequestKeys keys{idem_key, order_id, merchant_id,
-                     Fingerprint()
-                         .add(name_of(kind))
-                         .add(caller.role_name)
-                         .add(caller.user_id)
-                         .add(card_id)
-                         .add(amount)
-                         .add(method)
-                         .add(reason)
-                         .add(jsonb_text(tag))
-                         .add(order_id)
-                         .add(merchant_id)
-                         .finish()};
     RechargeResult result;
     std::optional<PriorTx> prior;
-    if (idem_key || order_id) prior = claim_request_keys(spi, keys, tx_id);
+    if (idem_key || order_id) {
+        // The request's fingerprint: only requests carrying a key or an order id need one.
+        RequestKeys keys{idem_key, order_id, merchant_id,
+                         Fingerprint()
+                             .add(name_of(kind))
+                             .add(caller.role_name)
+                             .add(caller.user_id)
+                             .add(card_id)
+                             .add(amount)
+                             .add(method)
+                             .add(reason)
+                             .add(jsonb_text(tag))
+                             .add(order_id)
+                             .add(merchant_id)
+                             .finish()};
+        prior = claim_request_keys(spi, keys, tx_id);
+    }
     if (prior) {
         static Statement load(
             "SELECT tx_no, card_id, final_amount FROM app.transactions"
@@ -126,7 +129,6 @@ Datum recharge(FunctionCallInfo fcinfo, Kind kind) {
         require_active(*card);
         std::optional<int64_t> balance_after = add_cents(card->balance, amount);
         if (!balance_after) fail(err::BALANCE_LIMIT_EXCEEDED, "The recharge would take the card balance over 9999999999.99.");
-        update_card(spi, card_id, *balance_after, card->points);
         TxWrite tx{};
         tx.id = tx_id;
         tx.prefix = "RCG";
@@ -140,6 +142,7 @@ Datum recharge(FunctionCallInfo fcinfo, Kind kind) {
         tx.external_order_id = order_id;
         tx.idempotency_key = idem_key;
         tx.tag = tag;
+        tx.points_before = card->points;
         tx.audit_action = "card.recharge";
         tx.balance_after = *balance_after;
         TxWritten written = record_transaction(spi, caller, tx);

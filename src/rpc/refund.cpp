@@ -82,7 +82,6 @@ MPS_ENTRY(mps_merchant_refund_tx) {
     const int64_t refunded_after = refunded_before + amount;
     const int64_t clawback = std::min(clawback_for(earned, final_cents, refunded_before, refunded_after), card->points);
 
-    update_card(spi, card_id, *balance_after, card->points - clawback);
     if (refunded_after == final_cents) {
         static Statement mark_refunded(
             "UPDATE app.transactions SET status = 'refunded' WHERE id = $1 AND created_at = $2", {UUIDOID, TIMESTAMPTZOID});
