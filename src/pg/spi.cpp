@@ -10,7 +10,8 @@
 
 namespace mps::pg {
 
-Statement::Statement(const char* sql, std::initializer_list<Oid> types) : sql_(sql), nargs_(int(types.size())) {
+Statement::Statement(const char* sql, std::initializer_list<Oid> types, bool generic_plan)
+    : sql_(sql), nargs_(int(types.size())), generic_plan_(generic_plan) {
     if (types.size() > kMaxParams) throw std::logic_error("too many statement parameters");
     int i = 0;
     for (Oid t : types) types_[i++] = t;
@@ -21,7 +22,8 @@ SPIPlanPtr Statement::plan() {
         const char* sql = sql_;
         int nargs = nargs_;
         Oid* types = types_;
-        SPIPlanPtr prepared = call([&] { return SPI_prepare(sql, nargs, types); });
+        int options = generic_plan_ ? CURSOR_OPT_GENERIC_PLAN : 0;
+        SPIPlanPtr prepared = call([&] { return SPI_prepare_cursor(sql, nargs, types, options); });
         if (prepared == nullptr) throw std::runtime_error(std::string("SPI_prepare failed: ") + SPI_result_code_string(SPI_result));
         int rc = call([&] { return SPI_keepplan(prepared); });
         if (rc != 0) throw std::runtime_error("SPI_keepplan failed");

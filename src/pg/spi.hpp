@@ -18,7 +18,9 @@ namespace mps::pg {
 class Statement {
 public:
     static constexpr int kMaxParams = 32;
-    Statement(const char* sql, std::initializer_list<Oid> types);
+    // generic_plan: plan once for all parameter values (CURSOR_OPT_GENERIC_PLAN), for statements
+    // whose custom plans look cheaper to the planner but cost a re-plan on every call.
+    Statement(const char* sql, std::initializer_list<Oid> types, bool generic_plan = false);
     SPIPlanPtr plan();
     int nargs() const noexcept { return nargs_; }
 
@@ -26,6 +28,7 @@ private:
     const char* sql_;
     Oid types_[kMaxParams];
     int nargs_;
+    bool generic_plan_;
     SPIPlanPtr plan_ = nullptr;
 };
 

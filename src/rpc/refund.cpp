@@ -62,9 +62,10 @@ MPS_ENTRY(mps_merchant_refund_tx) {
     static Statement read_payment(
         "SELECT p.status::text, p.final_amount, p.points_earned,"
         "       (SELECT COALESCE(sum(r.final_amount), 0) FROM app.transactions r"
-        "         WHERE r.original_tx_id = p.id AND r.tx_type = 'refund' AND r.status = 'completed')"
+        "         WHERE r.original_tx_id = p.id AND r.created_at >= $2"
+        "           AND r.tx_type = 'refund' AND r.status = 'completed')"
         "  FROM app.transactions p WHERE p.id = $1 AND p.created_at = $2",
-        {UUIDOID, TIMESTAMPTZOID});
+        {UUIDOID, TIMESTAMPTZOID}, true);  // generic plan: partitions are pruned at run time
     SpiResult pay = spi.run(read_payment, {p_uuid(original_id), p_datum(original_at)});
     if (pay.empty()) throw std::runtime_error("registered payment row missing");
     const std::string status = pay[0].string(1);
