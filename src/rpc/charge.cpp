@@ -2,8 +2,8 @@
 //
 // Statements on the way (all prepared once per backend): merchant + caller's staff role,
 // idempotency / order claims (only when keys are given), QR digest -> card locked FOR UPDATE
-// (one unique-index lookup), card update with the ladder, and one statement writing the
-// transaction, registry, point-ledger and audit rows.
+// (one unique-index lookup), and one statement (ledger.cpp) that updates the card with the
+// ladder and writes the transaction, registry, point-ledger and audit rows.
 #include <algorithm>
 #include <stdexcept>
 #include <string>
