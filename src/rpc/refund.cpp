@@ -62,10 +62,12 @@ MPS_ENTRY(mps_merchant_refund_tx) {
     static Statement read_payment(
         "SELECT p.status::text, p.final_amount, p.points_earned,"
         "       (SELECT COALESCE(sum(r.final_amount), 0) FROM app.transactions r"
-        "         WHERE r.original_tx_id = p.id AND r.created_at >= $2"
-        "           AND r.tx_type = 'refund' AND r.status = 'completed')"
+        "         WHERE r.original_tx_id = p.id AND r.tx_type = 'refund' AND r.status = 'completed')"
         "  FROM app.transactions p WHERE p.id = $1 AND p.created_at = $2",
-        {UUIDOID, TIMESTAMPTZOID}, true);  // generic plan: partitions are pruned at run time
+        {UUIDOID, TIMESTAMPTZOID}, true);  // generic plan: the payment's partition is pruned at run time
+    // Earlier refunds are summed over every partition: a refund's created_at is the start of
+    // its transaction, which may precede the payment's (a transaction begun before the payment
+    // committed), so no time bound on refunds is safe.
     SpiResult pay = spi.run(read_payment, {p_uuid(original_id), p_datum(original_at)});
     if (pay.empty()) throw std::runtime_error("registered payment row missing");
     const std::string status = pay[0].string(1);
@@ -73,7 +75,8 @@ MPS_ENTRY(mps_merchant_refund_tx) {
     const int64_t earned = pay[0].integer(3);
     const int64_t refunded_before = pay[0].cents(4);
     const int64_t remaining = final_cents - refunded_before;
-    if (status == "failed") fail(err::TX_NOT_REFUNDABLE, "The payment did not complete.");
+    if (status == "refunded") fail(err::REFUND_EXCEEDS_REMAINING, "The payment is already fully refunded.");
+    if (status != "completed") fail(err::TX_NOT_REFUNDABLE, "The payment did not complete.");
     if (amount > remaining)
         fail(err::REFUND_EXCEEDS_REMAINING,
              "The refund of " + format_cents(amount) + " exceeds the refundable remainder of " + format_cents(remaining) + ".");
