@@ -33,10 +33,23 @@ CREATE FUNCTION sec.uid() RETURNS uuid
 LANGUAGE c STABLE
 AS 'MODULE_PATHNAME', 'mps_sec_uid';
 
+-- The Supabase API roles that exist on this server (a plain server may have none of them):
+-- the roles every grant and revoke of the install script and of new partitions is about.
+CREATE FUNCTION sec.api_roles() RETURNS text[]
+LANGUAGE sql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+  SELECT coalesce(array_agg(r ORDER BY r), '{}')
+    FROM unnest(ARRAY['anon', 'authenticated', 'service_role']) AS r
+   WHERE EXISTS (SELECT 1 FROM pg_roles WHERE rolname = r)
+$$;
+
 -- True while pg_dump output is being replayed (pg_restore, or psql on a plain dump): both always
 -- run with row_security off, which applications never do (with it off, a role subject to RLS
 -- gets an error instead of filtered rows). The install script then leaves the rows it would
 -- seed (default ladder, partitions) to the dump, and triggers do not derive rows the dump holds.
+-- Any role may set row_security, so every RPC pins it on (SET row_security = on): inside an
+-- RPC this is never true.
 CREATE FUNCTION sec.restoring() RETURNS boolean
 LANGUAGE sql STABLE
 SET search_path = pg_catalog, pg_temp

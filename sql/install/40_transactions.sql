@@ -90,6 +90,7 @@ DECLARE
   first_month date := date_trunc('month', now() AT TIME ZONE 'UTC')::date;
   m date;
   part text;
+  r text;
   created integer := 0;
 BEGIN
   IF p_months_ahead IS NULL OR p_months_ahead < 0 OR p_months_ahead > 120 THEN
@@ -115,6 +116,15 @@ BEGIN
     EXECUTE format('CREATE INDEX %I ON app.%I (original_tx_id) WHERE original_tx_id IS NOT NULL',
                    part || '_original_idx', part);
     EXECUTE format('ALTER TABLE app.%I ENABLE ROW LEVEL SECURITY', part);
+    -- Read through the parent only: no privilege on the partition itself, whatever default
+    -- privileges the server grants on new tables (RLS does not stop TRUNCATE, nor service_role).
+    -- Without such defaults the ACL stays NULL (owner only), as pg_dump restores it.
+    IF (SELECT c.relacl FROM pg_class c WHERE c.oid = format('app.%I', part)::regclass) IS NOT NULL THEN
+      EXECUTE format('REVOKE ALL ON app.%I FROM PUBLIC', part);
+      FOREACH r IN ARRAY sec.api_roles() LOOP
+        EXECUTE format('REVOKE ALL ON app.%I FROM %I', part, r);
+      END LOOP;
+    END IF;
     -- Made by CREATE EXTENSION, it would be a member: pg_dump would skip its rows.
     IF EXISTS (SELECT 1 FROM pg_catalog.pg_depend d
                 WHERE d.classid = 'pg_catalog.pg_class'::regclass

@@ -1,5 +1,6 @@
--- Install-time helper: EXECUTE on one function for the listed API roles that exist here
--- (Supabase has anon/authenticated/service_role; a plain server may have none of them).
+-- Install-time helper: EXECUTE on one function for exactly the listed API roles that exist
+-- here; PUBLIC and the other API roles lose whatever they had (also from ALTER DEFAULT
+-- PRIVILEGES on the server).
 CREATE FUNCTION sec.grant_execute(p_function regprocedure, p_roles text[]) RETURNS void
 LANGUAGE plpgsql
 SET search_path = pg_catalog, pg_temp
@@ -8,8 +9,9 @@ DECLARE
   r text;
 BEGIN
   EXECUTE format('REVOKE ALL ON FUNCTION %s FROM PUBLIC', p_function);
-  FOREACH r IN ARRAY p_roles LOOP
-    IF EXISTS (SELECT 1 FROM pg_roles WHERE rolname = r) THEN
+  FOREACH r IN ARRAY sec.api_roles() LOOP
+    EXECUTE format('REVOKE ALL ON FUNCTION %s FROM %I', p_function, r);
+    IF r = ANY (p_roles) THEN
       EXECUTE format('GRANT EXECUTE ON FUNCTION %s TO %I', p_function, r);
     END IF;
   END LOOP;

@@ -75,28 +75,4 @@ CREATE POLICY staff_reads_merchant_users ON app.merchant_users FOR SELECT
 CREATE POLICY staff_reads_settlements ON app.settlements FOR SELECT
   USING (merchant_id = ANY ((SELECT sec.my_merchant_ids())::uuid[]));
 
--- Privileges: nothing for PUBLIC; SELECT for the Supabase API roles where they exist.
-REVOKE ALL ON SCHEMA app, audit, sec FROM PUBLIC;
-REVOKE ALL ON ALL TABLES IN SCHEMA app, audit FROM PUBLIC;
-REVOKE ALL ON ALL SEQUENCES IN SCHEMA app, audit FROM PUBLIC;
-REVOKE ALL ON ALL FUNCTIONS IN SCHEMA sec FROM PUBLIC;
-
-DO $$
-DECLARE
-  r text;
-BEGIN
-  FOREACH r IN ARRAY ARRAY['anon', 'authenticated', 'service_role'] LOOP
-    CONTINUE WHEN NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = r);
-    EXECUTE format('GRANT USAGE ON SCHEMA app, sec TO %I', r);
-    EXECUTE format('GRANT EXECUTE ON FUNCTION sec.uid(), sec.my_member_id(), sec.my_card_ids(), sec.my_merchant_ids() TO %I', r);
-    EXECUTE format('GRANT SELECT ON app.membership_levels TO %I', r);
-    IF r <> 'anon' THEN
-      EXECUTE format('GRANT SELECT ON ALL TABLES IN SCHEMA app TO %I', r);
-    END IF;
-    IF r = 'service_role' THEN
-      EXECUTE format('GRANT USAGE ON SCHEMA audit TO %I', r);
-      EXECUTE format('GRANT SELECT ON audit.event_log TO %I', r);
-    END IF;
-  END LOOP;
-END
-$$;
+-- Privileges are made in 98_privileges.sql, once every object exists.

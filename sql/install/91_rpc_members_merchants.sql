@@ -4,6 +4,7 @@ CREATE FUNCTION app.create_merchant(p_code text, p_name text, p_contact text DEF
 RETURNS uuid
 LANGUAGE c VOLATILE SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
+SET row_security = on
 AS 'MODULE_PATHNAME', 'mps_create_merchant';
 COMMENT ON FUNCTION app.create_merchant(text, text, text) IS 'Creates a merchant; platform administrators only. Returns its id.';
 SELECT sec.grant_execute('app.create_merchant(text, text, text)', ARRAY['authenticated', 'service_role']);
@@ -12,6 +13,7 @@ CREATE FUNCTION app.add_merchant_user(p_merchant_code text, p_user_id uuid, p_ro
 RETURNS void
 LANGUAGE c VOLATILE SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
+SET row_security = on
 AS 'MODULE_PATHNAME', 'mps_add_merchant_user';
 COMMENT ON FUNCTION app.add_merchant_user(text, uuid, text) IS
   'Adds (or re-activates) a staff member: owner/manager/cashier. Platform administrators or the merchant''s owner/manager.';
@@ -23,6 +25,7 @@ CREATE FUNCTION app.create_member_profile(
 RETURNS uuid
 LANGUAGE c VOLATILE SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
+SET row_security = on
 AS 'MODULE_PATHNAME', 'mps_create_member_profile';
 COMMENT ON FUNCTION app.create_member_profile(text, text, text, text, text, text) IS
   'Registers a member (platform administrators; or a signed-in user for itself) and issues its standard card. Returns the member id.';

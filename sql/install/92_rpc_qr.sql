@@ -4,6 +4,7 @@ CREATE FUNCTION app.rotate_card_qr(p_card_id uuid, p_card_type text DEFAULT NULL
 RETURNS TABLE (qr_plain text, qr_expires_at timestamptz)
 LANGUAGE c VOLATILE SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
+SET row_security = on
 AS 'MODULE_PATHNAME', 'mps_rotate_card_qr';
 COMMENT ON FUNCTION app.rotate_card_qr(uuid, text, integer) IS
   'Issues a new QR code for the card (the previous one stops working); the plaintext is returned only here.';
@@ -13,6 +14,7 @@ CREATE FUNCTION app.revoke_card_qr(p_card_id uuid)
 RETURNS boolean
 LANGUAGE c VOLATILE SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
+SET row_security = on
 AS 'MODULE_PATHNAME', 'mps_revoke_card_qr';
 COMMENT ON FUNCTION app.revoke_card_qr(uuid) IS 'Ends the card''s live QR code; true when there was one.';
 SELECT sec.grant_execute('app.revoke_card_qr(uuid)', ARRAY['authenticated', 'service_role']);
@@ -21,6 +23,7 @@ CREATE FUNCTION app.validate_qr_plain(p_qr_plain text)
 RETURNS uuid
 LANGUAGE c STABLE SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
+SET row_security = on
 AS 'MODULE_PATHNAME', 'mps_validate_qr_plain';
 COMMENT ON FUNCTION app.validate_qr_plain(text) IS
   'The card id behind a live QR code; merchant staff, platform administrators or the card holder.';
@@ -30,6 +33,7 @@ CREATE FUNCTION app.cron_rotate_qr_tokens(p_ttl_seconds integer DEFAULT 300)
 RETURNS integer
 LANGUAGE c VOLATILE SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
+SET row_security = on
 AS 'MODULE_PATHNAME', 'mps_cron_rotate_qr_tokens';
 COMMENT ON FUNCTION app.cron_rotate_qr_tokens(integer) IS
   'Ends live QR codes that expired or are older than p_ttl_seconds; returns how many. For pg_cron / administrators.';

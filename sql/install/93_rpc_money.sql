@@ -8,6 +8,7 @@ CREATE FUNCTION app.user_recharge_personal_card(
 RETURNS TABLE (tx_id uuid, tx_no text, card_id uuid, amount numeric)
 LANGUAGE c VOLATILE SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
+SET row_security = on
 AS 'MODULE_PATHNAME', 'mps_user_recharge_personal_card';
 
 CREATE FUNCTION app.user_recharge_card(
@@ -17,6 +18,7 @@ CREATE FUNCTION app.user_recharge_card(
 RETURNS TABLE (tx_id uuid, tx_no text, card_id uuid, amount numeric)
 LANGUAGE c VOLATILE SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
+SET row_security = on
 AS 'MODULE_PATHNAME', 'mps_user_recharge_card';
 
 CREATE FUNCTION app.user_recharge_enterprise_card_admin(
@@ -26,6 +28,7 @@ CREATE FUNCTION app.user_recharge_enterprise_card_admin(
 RETURNS TABLE (tx_id uuid, tx_no text, card_id uuid, amount numeric)
 LANGUAGE c VOLATILE SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
+SET row_security = on
 AS 'MODULE_PATHNAME', 'mps_user_recharge_enterprise_card_admin';
 
 CREATE FUNCTION app.merchant_charge_by_qr(
@@ -35,6 +38,7 @@ CREATE FUNCTION app.merchant_charge_by_qr(
 RETURNS TABLE (tx_id uuid, tx_no text, card_type text, card_id uuid, final_amount numeric, discount numeric)
 LANGUAGE c VOLATILE SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
+SET row_security = on
 AS 'MODULE_PATHNAME', 'mps_merchant_charge_by_qr';
 
 CREATE FUNCTION app.merchant_refund_tx(
@@ -43,6 +47,7 @@ CREATE FUNCTION app.merchant_refund_tx(
 RETURNS TABLE (refund_tx_id uuid, refund_tx_no text, refunded_amount numeric)
 LANGUAGE c VOLATILE SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
+SET row_security = on
 AS 'MODULE_PATHNAME', 'mps_merchant_refund_tx';
 
 COMMENT ON FUNCTION app.user_recharge_card(uuid, numeric, text, text, jsonb, text, text, text) IS

@@ -2,7 +2,7 @@
 -- policies, no table or function reachable by PUBLIC, every app function a pinned
 -- SECURITY DEFINER C function, nothing of the extension outside app/audit/sec.
 \ir lib/setup.sql
-SELECT plan(18);
+SELECT plan(21);
 
 -- Tables of app and audit, partitions included.
 CREATE TEMP VIEW mps_tables AS
@@ -97,6 +97,27 @@ SELECT is_empty($$
               AND (regexp_split_to_array(substr(s.setting, 13), ',\s*'))[
                     array_length(regexp_split_to_array(substr(s.setting, 13), ',\s*'), 1)] = 'pg_temp') $$,
   'every app function and every SECURITY DEFINER function pins search_path to trusted schemas, pg_temp last');
+
+-- RPCs run with row_security on whatever the caller set: a caller's row_security = off must not
+-- make the install-time "restoring a dump" rule (sec.restoring()) skip work inside an RPC.
+SELECT is_empty($$
+  SELECT p.oid::regprocedure::text FROM pg_proc p
+   WHERE p.pronamespace = 'app'::regnamespace AND NOT ('row_security=on' = ANY (coalesce(p.proconfig, '{}'))) $$,
+  'every function in app pins row_security = on');
+
+-- Secrets are not readable by the API roles, not even on rows the policies show them.
+SELECT is_empty($$
+  SELECT format('%s.%s readable by %s', s.tbl, s.col, r.rolname)
+    FROM (VALUES ('app.member_profiles', 'password_hash'), ('app.member_cards', 'binding_password_hash'),
+                 ('app.card_qr_state', 'token_digest'), ('app.card_qr_history', 'token_digest')) AS s (tbl, col),
+         pg_roles r
+   WHERE r.rolname IN ('anon', 'authenticated', 'service_role')
+     AND has_column_privilege(r.rolname, s.tbl, s.col, 'SELECT') $$,
+  'no API role may read password hashes or QR token digests');
+SELECT ok(has_column_privilege('authenticated', 'app.member_cards', 'balance', 'SELECT')
+          AND has_column_privilege('authenticated', 'app.member_profiles', 'member_no', 'SELECT')
+          AND has_column_privilege('authenticated', 'app.card_qr_state', 'expires_at', 'SELECT'),
+          'authenticated still reads the other columns of those tables');
 
 -- The extension's objects live in app, audit and sec; nothing in public.
 SELECT is_empty($$

@@ -7,7 +7,7 @@
 \ir lib/setup.sql
 \ir lib/postgrest.sql
 
-SELECT plan(77);
+SELECT plan(78);
 
 -- ---------------------------------------------------------------------------------------------
 -- Seed, as the superuser (a platform administrator). Alice and Bob are members; staff_a is a
@@ -273,6 +273,22 @@ SELECT results_eq(
   format('VALUES (%L::uuid, 50.00::numeric(12,2)), (%L::uuid, 64.00)', :'bob_card', :'alice_card'),
   'balances reflect exactly the calls that were allowed');
 SELECT is_empty('SELECT * FROM app.verify_ledger()', 'the ledger checker finds nothing');
+
+-- ---------------------------------------------------------------------------------------------
+-- row_security = off is how sec.restoring() recognises a dump being replayed (then the member
+-- trigger issues no card: the dump brings it). Any role may set it; inside an RPC it is
+-- pinned on, so a member who registers with it off still gets the standard card.
+-- ---------------------------------------------------------------------------------------------
+\set eve_user e0e00000-0000-4000-8000-000000000006
+SET LOCAL ROLE authenticated;
+SELECT set_config('request.jwt.claims', jsonb_build_object('sub', :'eve_user', 'role', 'authenticated')::text, true);
+SET LOCAL row_security = off;
+SELECT app.create_member_profile('Eve', NULL, NULL) AS eve_member \gset
+SET LOCAL row_security = on;
+SELECT set_config('request.jwt.claims', '', true);
+RESET ROLE;
+SELECT is((SELECT count(*) FROM app.member_cards WHERE owner_member_id = :'eve_member' AND card_type = 'standard'),
+          1::bigint, 'a member registering with row_security = off still gets the standard card');
 
 SELECT * FROM finish();
 ROLLBACK;

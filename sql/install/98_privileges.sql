@@ -1,0 +1,49 @@
+-- Privileges, made once every table, sequence and function exists. Everything is first taken
+-- from PUBLIC and the API roles, also what ALTER DEFAULT PRIVILEGES on the server may have
+-- handed out (Supabase's advice for exposed schemas grants ALL on new tables); then exactly
+-- what DESIGN §3 allows is granted. RPC EXECUTE grants are made with each function
+-- (sec.grant_execute); transaction partitions get none (sec.ensure_transaction_partitions).
+REVOKE ALL ON SCHEMA app, audit, sec FROM PUBLIC;
+REVOKE ALL ON ALL TABLES IN SCHEMA app, audit FROM PUBLIC;
+REVOKE ALL ON ALL SEQUENCES IN SCHEMA app, audit FROM PUBLIC;
+REVOKE ALL ON ALL FUNCTIONS IN SCHEMA sec FROM PUBLIC;
+
+DO $$
+DECLARE
+  r text;
+  secret record;
+BEGIN
+  FOREACH r IN ARRAY sec.api_roles() LOOP
+    EXECUTE format('REVOKE ALL ON SCHEMA app, audit, sec FROM %I', r);
+    EXECUTE format('REVOKE ALL ON ALL TABLES IN SCHEMA app, audit FROM %I', r);
+    EXECUTE format('REVOKE ALL ON ALL SEQUENCES IN SCHEMA app, audit FROM %I', r);
+    EXECUTE format('REVOKE ALL ON ALL FUNCTIONS IN SCHEMA sec FROM %I', r);
+
+    EXECUTE format('GRANT USAGE ON SCHEMA app, sec TO %I', r);
+    EXECUTE format('GRANT EXECUTE ON FUNCTION sec.uid(), sec.my_member_id(), sec.my_card_ids(), sec.my_merchant_ids() TO %I', r);
+    EXECUTE format('GRANT SELECT ON app.membership_levels TO %I', r);
+    IF r <> 'anon' THEN
+      EXECUTE format('GRANT SELECT ON ALL TABLES IN SCHEMA app TO %I', r);
+      -- Secrets stay unreadable even on rows the policies show (a member bound to a corporate
+      -- card sees the card, not its binding password hash): SELECT on the other columns only.
+      FOR secret IN SELECT * FROM (VALUES
+          ('member_profiles', 'password_hash'),
+          ('member_cards', 'binding_password_hash'),
+          ('card_qr_state', 'token_digest'),
+          ('card_qr_history', 'token_digest')) AS v (tbl, col) LOOP
+        EXECUTE format('REVOKE SELECT ON app.%I FROM %I', secret.tbl, r);
+        EXECUTE format('GRANT SELECT (%s) ON app.%I TO %I',
+          (SELECT string_agg(quote_ident(a.attname), ', ' ORDER BY a.attnum)
+             FROM pg_attribute a
+            WHERE a.attrelid = format('app.%I', secret.tbl)::regclass
+              AND a.attnum > 0 AND NOT a.attisdropped AND a.attname <> secret.col),
+          secret.tbl, r);
+      END LOOP;
+    END IF;
+    IF r = 'service_role' THEN
+      EXECUTE format('GRANT USAGE ON SCHEMA audit TO %I', r);
+      EXECUTE format('GRANT SELECT ON audit.event_log TO %I', r);
+    END IF;
+  END LOOP;
+END
+$$;
