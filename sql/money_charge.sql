@@ -165,6 +165,16 @@ RETURNING label, card_type, final_amount, discount;
 COMMIT;
 SELECT t.points_earned, c.balance, c.points, (SELECT count(*) FROM app.point_ledger l WHERE l.card_id = c.id) AS ledger_rows
   FROM pay x JOIN app.transactions t ON t.id = x.tx_id JOIN app.member_cards c ON c.id = t.card_id WHERE x.label = 'corp';
+-- A charge the discount brings to 0.00 is refused (0.01 x 0.400 = 0.004): no payment of
+-- nothing, no point earned for free; the card is unchanged.
+UPDATE app.member_cards SET fixed_discount = 0.400 WHERE id = :'corp_card';
+BEGIN; :as_cashier
+SELECT * FROM app.merchant_charge_by_qr('MC_SHOP', :'qr_corp', 0.01);
+\echo :SQLSTATE
+ROLLBACK;
+UPDATE app.member_cards SET fixed_discount = 0.800 WHERE id = :'corp_card';
+SELECT balance, (SELECT count(*) FROM app.transactions t WHERE t.card_id = c.id) AS transactions
+  FROM app.member_cards c WHERE c.id = :'corp_card';
 -- Hank (level 0, 1.000) is bound to the active corporate card: his own card pays at the
 -- better 0.800 and still earns points (10.00 -> 8.00, 10 points).
 INSERT INTO app.card_bindings (card_id, member_id, role)

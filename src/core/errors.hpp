@@ -50,7 +50,7 @@ const char* http_status_of(ErrorClass cls) noexcept;
 
 namespace err {
 // clang-format off
-inline constexpr ErrorCode INVALID_AMOUNT           {"INVALID_AMOUNT", ErrorClass::Input, "amount is NULL, NaN, infinite, not positive, has more than two decimals or exceeds 9999999999.99"};
+inline constexpr ErrorCode INVALID_AMOUNT           {"INVALID_AMOUNT", ErrorClass::Input, "amount is NULL, NaN, infinite, not positive, has more than two decimals, exceeds 9999999999.99, or a charge comes to 0.00 after the discount"};
 inline constexpr ErrorCode INVALID_ARGUMENT         {"INVALID_ARGUMENT", ErrorClass::Input, "a required argument is NULL, empty, too long or not one of the allowed values"};
 inline constexpr ErrorCode INVALID_TTL              {"INVALID_TTL", ErrorClass::Input, "QR time-to-live outside 30..86400 seconds"};
 inline constexpr ErrorCode INVALID_QR_FORMAT        {"INVALID_QR_FORMAT", ErrorClass::Input, "the scanned text is not an mps QR token"};

@@ -121,6 +121,9 @@ MPS_ENTRY(mps_merchant_charge_by_qr) {
             discount = *card.fixed_discount;
         }
         const int64_t final_cents = apply_discount(raw, discount);
+        if (final_cents == 0)
+            fail(err::INVALID_AMOUNT, "At a discount of " + format_thousandths(discount) + " the amount comes to 0.00.",
+                 "Charge a larger amount.");
         if (final_cents > card.balance)
             fail(err::INSUFFICIENT_BALANCE, "The card balance does not cover " + format_cents(final_cents) + ".",
                  "Recharge the card or pay a smaller amount.");
