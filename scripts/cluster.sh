@@ -1,16 +1,21 @@
 # Throwaway PostgreSQL 15 cluster for the demo, the tests and the benchmarks. Source this file:
 #   mps_cluster_start   initdb + start as an unprivileged OS user, loopback only, temp dir;
 #                       exports PGHOST PGPORT PGUSER PGDATABASE MPS_CLUSTER_DIR
+#   mps_cluster_restart stop and start the server again (same port and data), e.g. to load a
+#                       different mps.so or a changed shared_preload_libraries
 #   mps_cluster_stop    stop the server and remove the directory (also on EXIT via trap)
 # MPS_FSYNC=off speeds up the tests; benchmarks keep the default (fsync on).
+# MPS_CLUSTER_BARE=1 starts a server as a fresh Debian one is: no Supabase-like roles, no
+# shared_preload_libraries (test/readme_install.sh runs the README's steps against it).
 
 MPS_PGBIN=${MPS_PGBIN:-$(pg_config --bindir 2>/dev/null || echo /usr/lib/postgresql/15/bin)}
 MPS_OS_USER=${MPS_OS_USER:-mpstest}
 
-# Runs a command as the cluster's OS user (the server refuses to run as root).
+# Runs a command as the cluster's OS user (the server refuses to run as root), from a
+# directory that user can read (the server tools complain about an unreadable one).
 mps_as_owner() {
   if [ "$(id -u)" -eq 0 ]; then
-    runuser -u "$MPS_OS_USER" -- "$@"
+    (cd / && runuser -u "$MPS_OS_USER" -- "$@")
   else
     "$@"
   fi
@@ -37,8 +42,7 @@ mps_cluster_start() {
 listen_addresses = '127.0.0.1'
 port = $port
 unix_socket_directories = '$MPS_CLUSTER_DIR'
-shared_preload_libraries = 'pg_cron'
-cron.database_name = 'postgres'
+$([ "${MPS_CLUSTER_BARE:-0}" = 1 ] || printf '%s\n' "shared_preload_libraries = 'pg_cron'" "cron.database_name = 'postgres'")
 max_connections = 120
 shared_buffers = 256MB
 fsync = ${MPS_FSYNC:-on}
@@ -54,7 +58,7 @@ CONF
   done
   export PGHOST=127.0.0.1 PGPORT=$port PGUSER=postgres PGDATABASE=postgres
   # Supabase-like API roles: PostgREST logs in as authenticator and switches to the JWT role.
-  "$MPS_PGBIN/psql" -X -q -v ON_ERROR_STOP=1 <<'SQL'
+  [ "${MPS_CLUSTER_BARE:-0}" = 1 ] || "$MPS_PGBIN/psql" -X -q -v ON_ERROR_STOP=1 <<'SQL'
 CREATE ROLE anon NOLOGIN NOINHERIT;
 CREATE ROLE authenticated NOLOGIN NOINHERIT;
 CREATE ROLE service_role NOLOGIN NOINHERIT BYPASSRLS;
@@ -62,6 +66,10 @@ CREATE ROLE authenticator LOGIN NOINHERIT;
 GRANT anon, authenticated, service_role TO authenticator;
 SQL
   echo "mps: throwaway PostgreSQL on 127.0.0.1:$port (data in $MPS_CLUSTER_DIR, OS user $(mps_as_owner id -un))"
+}
+
+mps_cluster_restart() {
+  mps_as_owner "$MPS_PGBIN/pg_ctl" -D "$MPS_CLUSTER_DIR/data" -l "$MPS_CLUSTER_DIR/server.log" -w -t 60 -m fast restart >/dev/null
 }
 
 mps_cluster_stop() {

@@ -1,19 +1,22 @@
 #!/usr/bin/env bash
-# The test command: installs what is missing, builds and installs mps, starts a throwaway
-# cluster (fsync off) and runs every test layer against it. A failing layer does not stop the
-# others; a PASS/FAIL line per layer is printed at the end, with the diffs or TAP output of the
-# failures, and the exit status is non-zero when any layer failed.
-#   layers: regress, isolation (the two halves of make installcheck: pg_regress over
+# The test command: installs what is missing, builds (warnings are errors) and installs mps,
+# starts a throwaway cluster (fsync off) and runs every test layer against it. A failing layer
+# does not stop the others; a PASS/FAIL line per layer is printed at the end, with the diffs or
+# TAP output of the failures, and the exit status is non-zero when any layer failed.
+#   layers: unit (make unittest: the pure C++ core, no server),
+#           regress, isolation (the two halves of make installcheck: pg_regress over
 #           test/regress_schedule, the isolation specs of test/isolation_schedule),
-#           pgtap (make prove), dump_restore (test/dump_restore.sh), readme_catalog
-#           (test/readme_catalog.sh: the README error table equals app.error_catalog()).
+#           pgtap (make prove), contract (test/contract.sh: file pairing, README rows, error
+#           catalog), dump_restore (test/dump_restore.sh), upgrade (test/upgrade.sh: every
+#           released version updated to this one), readme_install (test/readme_install.sh: the
+#           README's steps for installing into an existing server, run as written).
 #   MPS_TEST_LAYERS="pgtap dump_restore" runs only the named layers.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)
 
 bash scripts/deps.sh || { echo "mps: scripts/deps.sh failed" >&2; exit 1; }
-bash scripts/build.sh || { echo "mps: build failed" >&2; exit 1; }
+bash scripts/build.sh ERROR_ON_WARNING=1 || { echo "mps: build failed" >&2; exit 1; }
 
 # shellcheck source=scripts/cluster.sh
 source scripts/cluster.sh
@@ -21,7 +24,7 @@ MPS_FSYNC=off mps_cluster_start || { echo "mps: could not start the test cluster
 
 logs=$(mktemp -d /tmp/mps-test-logs.XXXXXX)
 trap 'mps_cluster_stop; rm -rf "$logs"' EXIT
-layers=${MPS_TEST_LAYERS:-"regress isolation pgtap dump_restore readme_catalog"}
+layers=${MPS_TEST_LAYERS:-"unit regress isolation pgtap contract dump_restore upgrade readme_install"}
 names=() results=() seconds=()
 
 # Runs one layer, its output going to the terminal and to $logs/<name>.log.
@@ -58,8 +61,20 @@ layer_dump_restore() {
   bash test/dump_restore.sh
 }
 
-layer_readme_catalog() {
-  bash test/readme_catalog.sh
+layer_unit() {
+  make -s unittest ERROR_ON_WARNING=1
+}
+
+layer_contract() {
+  bash test/contract.sh
+}
+
+layer_upgrade() {
+  bash test/upgrade.sh
+}
+
+layer_readme_install() {
+  bash test/readme_install.sh
 }
 
 for layer in $layers; do
@@ -67,8 +82,11 @@ for layer in $layers; do
     regress)      run_layer regress layer_regress ;;
     isolation)    run_layer isolation layer_isolation ;;
     pgtap)        run_layer pgtap layer_pgtap ;;
+    unit)         run_layer unit layer_unit ;;
+    contract)     run_layer contract layer_contract ;;
     dump_restore) run_layer dump_restore layer_dump_restore ;;
-    readme_catalog) run_layer readme_catalog layer_readme_catalog ;;
+    upgrade)      run_layer upgrade layer_upgrade ;;
+    readme_install) run_layer readme_install layer_readme_install ;;
     *) echo "mps: unknown test layer '$layer'" >&2; names+=("$layer"); results+=(FAIL); seconds+=(0) ;;
   esac
 done

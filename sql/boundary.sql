@@ -96,3 +96,50 @@ SELECT sec.selftest_boundary(NULL);
 SELECT sec.selftest_boundary('no_such_kind');
 \echo :LAST_ERROR_SQLSTATE
 SELECT has_function_privilege('public', 'sec.selftest_boundary(text)', 'EXECUTE') AS public_may_execute;
+
+-- SPI without traps. A body that returns with its SPI connection still open (Spi::finish()
+-- forgotten) fails instead of handing back a result SPI_finish would have freed; asking for a
+-- row of a statement without a tuple table, reading a result after finish(), and a statement
+-- returning another result code than it declares are errors, not wild reads.
+SELECT sec.selftest_boundary('spi_unfinished');
+\echo :LAST_ERROR_SQLSTATE
+SELECT sec.selftest_boundary('spi_no_rows');
+\echo :LAST_ERROR_SQLSTATE
+SELECT sec.selftest_boundary('spi_after_finish');
+\echo :LAST_ERROR_SQLSTATE
+SELECT sec.selftest_boundary('spi_wrong_result');
+\echo :LAST_ERROR_SQLSTATE
+-- A C++ exception thrown inside pg::call: pg::call put PostgreSQL's error stack back, so the
+-- PostgreSQL error that follows is caught as usual (22012), and the backend goes on.
+SELECT sec.selftest_boundary('call_throws');
+\echo :LAST_ERROR_SQLSTATE
+-- pg::call leaves CurrentMemoryContext as it found it, whatever the lambda switched to.
+SELECT sec.selftest_boundary('call_context') AS memory_context_restored;
+-- Inside a STABLE function SPI is read-only: reading works, writing is refused.
+SELECT sec.selftest_stable('read');
+SELECT sec.selftest_stable('write');
+\echo :LAST_ERROR_SQLSTATE
+SELECT 1 AS still_works, pg_backend_pid() = :backend_pid AS same_backend,
+       pg_postmaster_start_time() = :'postmaster_start' AS server_not_restarted;
+
+-- A newer mps.so under an older SQL declaration (between installing a package and ALTER
+-- EXTENSION mps UPDATE), emulated by declaring mps' C symbols with other argument lists:
+-- a trailing optional argument the declaration lacks reads as NULL (the call works), a
+-- required one is EXTENSION_VERSION_MISMATCH, and so is a declaration with more arguments
+-- than the library knows. Nothing is read past the arguments.
+CREATE SCHEMA boundary_old_sql;
+CREATE FUNCTION boundary_old_sql.create_merchant(text, text) RETURNS uuid
+  LANGUAGE c VOLATILE AS '$libdir/mps', 'mps_create_merchant';
+CREATE FUNCTION boundary_old_sql.refund(text, text) RETURNS TABLE (a uuid, b text, c numeric)
+  LANGUAGE c VOLATILE AS '$libdir/mps', 'mps_merchant_refund_tx';
+CREATE FUNCTION boundary_old_sql.rotate(uuid, text, integer, text) RETURNS TABLE (a text, b timestamptz)
+  LANGUAGE c VOLATILE AS '$libdir/mps', 'mps_rotate_card_qr';
+SELECT boundary_old_sql.create_merchant('BOUNDARY_OLD', 'Declared without p_contact') IS NOT NULL AS created;
+SELECT code, contact IS NULL AS contact_read_as_null FROM app.merchants WHERE code = 'BOUNDARY_OLD';
+SELECT * FROM boundary_old_sql.refund('BOUNDARY_OLD', 'PAY-NONE');
+\echo :LAST_ERROR_SQLSTATE
+SELECT * FROM boundary_old_sql.rotate(gen_random_uuid(), NULL, 900, 'extra');
+\echo :LAST_ERROR_SQLSTATE
+DROP SCHEMA boundary_old_sql CASCADE;
+SELECT 1 AS still_works, pg_backend_pid() = :backend_pid AS same_backend,
+       pg_postmaster_start_time() = :'postmaster_start' AS server_not_restarted;

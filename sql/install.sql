@@ -1,7 +1,7 @@
--- CREATE EXTENSION mps: schemas, tables, monthly transaction partitions and their unique
--- indexes, and the tables pg_dump keeps as user data. The output does not depend on today's
--- date: partition names are compared with names generated from now().
-CREATE EXTENSION mps;
+-- CREATE EXTENSION mps (made by pg_regress --load-extension=mps, as for every test of the
+-- schedule, so each one can also run alone): schemas, tables, monthly transaction partitions
+-- and their unique indexes, and the tables pg_dump keeps as user data. The output does not
+-- depend on today's date: partition names are compared with names generated from now().
 
 -- The three schemas of the extension, and nothing in public.
 SELECT n.nspname

@@ -1,4 +1,10 @@
 -- mps install script, assembled from sql/install/*.sql in name order by the Makefile.
+--   00-59  schema: types, tables, indexes, their trigger functions. Run at install only; every
+--          change to them also goes into the upgrade script's migration (sql/upgrade/).
+--   60-99  definitions: helpers, RPCs (90_rpc_<family>.sql pairs with src/rpc/<family>.cpp),
+--          row security, privileges, dump registration. Written to be run again (CREATE OR
+--          REPLACE, DROP POLICY IF EXISTS), so every upgrade script re-runs them as they are.
+-- See CONTRIBUTING.md.
 \echo Use "CREATE EXTENSION mps" to load this file. \quit
 
 -- app: business tables and RPCs; audit: the event log; sec: security helpers (never exposed).
@@ -26,12 +32,6 @@ CREATE TYPE app.settlement_status AS ENUM ('pending', 'confirmed', 'paid', 'canc
 CREATE SEQUENCE app.member_no_seq;
 CREATE SEQUENCE app.card_no_seq;
 CREATE SEQUENCE app.tx_no_seq;
-
--- The caller's user id for RLS policies, read exactly as the RPCs read it (src/pg/identity.hpp):
--- request.jwt.claim.sub, else request.jwt.claims ->> 'sub', set transaction-locally.
-CREATE FUNCTION sec.uid() RETURNS uuid
-LANGUAGE c STABLE
-AS 'MODULE_PATHNAME', 'mps_sec_uid';
 
 -- The Supabase API roles that exist on this server (a plain server may have none of them):
 -- the roles every grant and revoke of the install script and of new partitions is about.

@@ -1,7 +1,7 @@
--- Install-time helper: EXECUTE on one function for exactly the listed API roles that exist
+-- Install and upgrade helper: EXECUTE on one function for exactly the listed API roles that exist
 -- here; PUBLIC and the other API roles lose whatever they had (also from ALTER DEFAULT
 -- PRIVILEGES on the server).
-CREATE FUNCTION sec.grant_execute(p_function regprocedure, p_roles text[]) RETURNS void
+CREATE OR REPLACE FUNCTION sec.grant_execute(p_function regprocedure, p_roles text[]) RETURNS void
 LANGUAGE plpgsql
 SET search_path = pg_catalog, pg_temp
 AS $$

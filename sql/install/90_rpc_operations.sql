@@ -1,16 +1,18 @@
--- Operations RPCs: ledger checker, partition upkeep, error catalog (src/rpc/operations.cpp).
+-- Operations RPCs (src/rpc/operations.cpp): ledger checker, partition upkeep, error catalog,
+-- and what this mps.so implements (for the contract tests and for administrators checking a
+-- deployment after an upgrade).
 
-CREATE FUNCTION app.verify_ledger()
+CREATE OR REPLACE FUNCTION app.verify_ledger()
 RETURNS TABLE (invariant text, object_id text, detail text)
 LANGUAGE c STABLE SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
 SET row_security = on
 AS 'MODULE_PATHNAME', 'mps_verify_ledger';
 COMMENT ON FUNCTION app.verify_ledger() IS
-  'One row per violated ledger invariant (DESIGN §2); no rows on a healthy database. Platform administrators only.';
+  'One row per violated ledger invariant (ARCHITECTURE.md §2); no rows on a healthy database. Platform administrators only.';
 SELECT sec.grant_execute('app.verify_ledger()', ARRAY['service_role']);
 
-CREATE FUNCTION app.ensure_partitions(p_months_ahead integer DEFAULT 3)
+CREATE OR REPLACE FUNCTION app.ensure_partitions(p_months_ahead integer DEFAULT 3)
 RETURNS integer
 LANGUAGE c VOLATILE SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
@@ -20,7 +22,7 @@ COMMENT ON FUNCTION app.ensure_partitions(integer) IS
   'Creates missing monthly transaction partitions up to p_months_ahead months ahead; returns how many. Platform administrators only.';
 SELECT sec.grant_execute('app.ensure_partitions(integer)', ARRAY['service_role']);
 
-CREATE FUNCTION app.error_catalog()
+CREATE OR REPLACE FUNCTION app.error_catalog()
 RETURNS TABLE (code text, sqlstate text, http_status text, meaning text)
 LANGUAGE c IMMUTABLE SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
@@ -29,11 +31,22 @@ AS 'MODULE_PATHNAME', 'mps_error_catalog';
 COMMENT ON FUNCTION app.error_catalog() IS 'Every error code an mps RPC raises, with its SQLSTATE and HTTP status';
 SELECT sec.grant_execute('app.error_catalog()', ARRAY['anon', 'authenticated', 'service_role']);
 
--- Boundary self-test (tests only): raises a PostgreSQL error from inside SPI, or throws a C++
--- exception, so tests can prove both reach the client cleanly. Superusers only.
-CREATE FUNCTION sec.selftest_boundary(p_kind text)
-RETURNS bigint
-LANGUAGE c VOLATILE
+CREATE OR REPLACE FUNCTION app.library_entry_points()
+RETURNS TABLE (symbol text, arg_names text[])
+LANGUAGE c STABLE SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
-AS 'MODULE_PATHNAME', 'mps_selftest_boundary';
-REVOKE ALL ON FUNCTION sec.selftest_boundary(text) FROM PUBLIC;
+SET row_security = on
+AS 'MODULE_PATHNAME', 'mps_library_entry_points';
+COMMENT ON FUNCTION app.library_entry_points() IS
+  'Every SQL-callable C function of the installed mps.so with its parameter names as the C++ declares them. Platform administrators only.';
+SELECT sec.grant_execute('app.library_entry_points()', ARRAY['service_role']);
+
+CREATE OR REPLACE FUNCTION app.library_labels()
+RETURNS TABLE (sql_type text, labels text[])
+LANGUAGE c STABLE SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+SET row_security = on
+AS 'MODULE_PATHNAME', 'mps_library_labels';
+COMMENT ON FUNCTION app.library_labels() IS
+  'The labels the installed mps.so knows for each SQL enum it reads, in order. Platform administrators only.';
+SELECT sec.grant_execute('app.library_labels()', ARRAY['service_role']);

@@ -1,21 +1,33 @@
--- Privileges, made once every table, sequence and function exists. Everything is first taken
--- from PUBLIC and the API roles, also what ALTER DEFAULT PRIVILEGES on the server may have
--- handed out (Supabase's advice for exposed schemas grants ALL on new tables); then exactly
--- what DESIGN §3 allows is granted. RPC EXECUTE grants are made with each function
--- (sec.grant_execute); transaction partitions get none (sec.ensure_transaction_partitions).
-REVOKE ALL ON SCHEMA app, audit, sec FROM PUBLIC;
-REVOKE ALL ON ALL TABLES IN SCHEMA app, audit FROM PUBLIC;
-REVOKE ALL ON ALL SEQUENCES IN SCHEMA app, audit FROM PUBLIC;
-REVOKE ALL ON ALL FUNCTIONS IN SCHEMA sec FROM PUBLIC;
-
-DO $$
+-- Privileges, made by install and by every upgrade once every table, sequence and function
+-- exists (sec.apply_privileges, called last, in 99_finish.sql). Everything is first taken from PUBLIC and the API roles, also
+-- what ALTER DEFAULT PRIVILEGES on the server may have handed out (Supabase's advice for exposed
+-- schemas grants ALL on new tables); then exactly what ARCHITECTURE.md §3 allows is granted.
+-- RPC EXECUTE grants are made with each function (sec.grant_execute); transaction partitions
+-- get none (sec.ensure_transaction_partitions).
+CREATE OR REPLACE FUNCTION sec.apply_privileges() RETURNS void
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
 DECLARE
+  -- Every table of app and audit but the transaction partitions, whose privileges
+  -- sec.ensure_transaction_partitions keeps at none (read through their parent).
+  tables text := (SELECT string_agg(c.oid::regclass::text, ', ' ORDER BY c.oid::regclass::text)
+                    FROM pg_class c
+                   WHERE c.relnamespace IN ('app'::regnamespace, 'audit'::regnamespace)
+                     AND c.relkind IN ('r', 'p') AND NOT c.relispartition);
+  app_tables text := (SELECT string_agg(c.oid::regclass::text, ', ' ORDER BY c.oid::regclass::text)
+                        FROM pg_class c
+                       WHERE c.relnamespace = 'app'::regnamespace AND c.relkind IN ('r', 'p') AND NOT c.relispartition);
   r text;
   secret record;
 BEGIN
+  REVOKE ALL ON SCHEMA app, audit, sec FROM PUBLIC;
+  EXECUTE format('REVOKE ALL ON %s FROM PUBLIC', tables);
+  REVOKE ALL ON ALL SEQUENCES IN SCHEMA app, audit FROM PUBLIC;
+  REVOKE ALL ON ALL FUNCTIONS IN SCHEMA sec FROM PUBLIC;
   FOREACH r IN ARRAY sec.api_roles() LOOP
     EXECUTE format('REVOKE ALL ON SCHEMA app, audit, sec FROM %I', r);
-    EXECUTE format('REVOKE ALL ON ALL TABLES IN SCHEMA app, audit FROM %I', r);
+    EXECUTE format('REVOKE ALL ON %s FROM %I', tables, r);
     EXECUTE format('REVOKE ALL ON ALL SEQUENCES IN SCHEMA app, audit FROM %I', r);
     EXECUTE format('REVOKE ALL ON ALL FUNCTIONS IN SCHEMA sec FROM %I', r);
 
@@ -23,7 +35,7 @@ BEGIN
     EXECUTE format('GRANT EXECUTE ON FUNCTION sec.uid(), sec.my_member_id(), sec.my_card_ids(), sec.my_merchant_ids() TO %I', r);
     EXECUTE format('GRANT SELECT ON app.membership_levels TO %I', r);
     IF r <> 'anon' THEN
-      EXECUTE format('GRANT SELECT ON ALL TABLES IN SCHEMA app TO %I', r);
+      EXECUTE format('GRANT SELECT ON %s TO %I', app_tables, r);
       -- Secrets stay unreadable even on rows the policies show (a member bound to a corporate
       -- card sees the card, not its binding password hash): SELECT on the other columns only.
       FOR secret IN SELECT * FROM (VALUES

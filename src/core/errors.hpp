@@ -1,5 +1,9 @@
-// The error catalog (DESIGN §6): every failure an RPC reports, as a stable upper-case code
-// plus the class that picks its SQLSTATE. Pure C++: no PostgreSQL header here.
+// The error catalog (ARCHITECTURE.md §6): every failure an RPC reports, as a stable upper-case
+// code plus the class that picks its SQLSTATE. Pure C++: no PostgreSQL header here.
+//
+// MPS_ERROR_CODES is the one list: it defines the err:: constants and app.error_catalog().
+// A code is added here, raised somewhere (test/contract.sh fails on a code nobody raises and
+// on a raised code that is not listed), and given a row in the README's error table.
 #pragma once
 
 #include <exception>
@@ -9,11 +13,13 @@ namespace mps {
 
 // The class decides the SQLSTATE and therefore PostgREST's HTTP status.
 enum class ErrorClass {
-    Input,     // 22023 -> 400: malformed input
-    Business,  // P0001 -> 400: a business rule refused the request
-    Denied,    // 42501 -> 401 (anon) / 403: not allowed
-    NotFound,  // PT404 -> 404
-    Conflict,  // PT409 -> 409
+    Input,      // 22023 -> 400: malformed input
+    Business,   // P0001 -> 400: a business rule refused the request
+    Denied,     // 42501 -> 401 (anon) / 403: not allowed
+    NotFound,   // PT404 -> 404
+    Conflict,   // PT409 -> 409
+    Integrity,  // 23514 -> 400: an administrator's change would break a database rule
+    Internal,   // XX000 -> 500: a defect or a deployment problem, not the caller's fault
 };
 
 struct ErrorCode {
@@ -21,6 +27,42 @@ struct ErrorCode {
     ErrorClass cls;
     const char* meaning;  // one line for the README catalog and app.error_catalog()
 };
+
+// clang-format off
+#define MPS_ERROR_CODES(X) \
+    X(INVALID_AMOUNT, Input, "amount is NULL, NaN, infinite, not positive, has more than two decimals, exceeds 9999999999.99, or a charge comes to 0.00 after the discount") \
+    X(INVALID_ARGUMENT, Input, "a required argument is NULL, empty, too long or not one of the allowed values") \
+    X(INVALID_TTL, Input, "QR time-to-live outside 30..86400 seconds") \
+    X(INVALID_QR_FORMAT, Input, "the scanned text is not an mps QR token") \
+    X(INVALID_TAG, Input, "p_tag is not a JSON object or is larger than 4 kB") \
+    X(INSUFFICIENT_BALANCE, Business, "the card balance does not cover the discounted amount") \
+    X(QR_EXPIRED_OR_INVALID, Business, "no live QR code matches: unknown, expired, rotated or revoked") \
+    X(CARD_NOT_ACTIVE, Business, "the card is frozen, closed or expired") \
+    X(CARD_TYPE_MISMATCH, Business, "the card is not of the type the call names or allows") \
+    X(MEMBER_NOT_ACTIVE, Business, "the member is suspended or closed") \
+    X(MERCHANT_NOT_FOUND_OR_INACTIVE, Business, "no merchant with that code, or it is suspended or closed") \
+    X(REFUND_EXCEEDS_REMAINING, Business, "the refund is larger than what remains refundable on the payment") \
+    X(TX_NOT_REFUNDABLE, Business, "the original transaction is not a completed payment") \
+    X(BALANCE_LIMIT_EXCEEDED, Business, "the card balance would exceed 9999999999.99") \
+    X(PERMISSION_DENIED, Denied, "the caller may not do this to this object") \
+    X(SELF_RECHARGE_DISABLED, Denied, "member self-service recharge is switched off (mps.allow_self_recharge)") \
+    X(CARD_NOT_FOUND, NotFound, "no card with that id (or not visible to the caller)") \
+    X(ORIGINAL_TX_NOT_FOUND, NotFound, "no payment with that number at this merchant") \
+    X(IDEMPOTENCY_KEY_REUSED, Conflict, "the idempotency key was already used for a different request") \
+    X(EXTERNAL_ORDER_ID_REUSED, Conflict, "the merchant's external order id was already used for a different request") \
+    X(EXTERNAL_ID_ALREADY_BOUND, Conflict, "that external login (provider, id) already belongs to a member") \
+    X(MEMBER_ALREADY_EXISTS, Conflict, "a member profile already exists for that user") \
+    X(MERCHANT_ALREADY_EXISTS, Conflict, "a merchant with that code already exists") \
+    X(LEVEL_LADDER_INVALID, Integrity, "a change to the level ladder would leave a gap, an overlap, no level at 0 points or a closed top") \
+    X(EXTENSION_VERSION_MISMATCH, Internal, "mps.so and the extension's SQL in this database are of different versions: run ALTER EXTENSION mps UPDATE") \
+    X(INTERNAL_ERROR, Internal, "a defect inside mps (a C++ exception); DETAIL names the function")
+// clang-format on
+
+namespace err {
+#define MPS_DEFINE_ERROR_CODE(name, cls, meaning) inline constexpr ErrorCode name{#name, ErrorClass::cls, meaning};
+MPS_ERROR_CODES(MPS_DEFINE_ERROR_CODE)
+#undef MPS_DEFINE_ERROR_CODE
+}  // namespace err
 
 // A refused request. Thrown by domain code; turned into ereport(ERROR) by the entry guard
 // only after every C++ object of the call has been destroyed.
@@ -48,36 +90,7 @@ const char* sqlstate_of(ErrorClass cls) noexcept;
 // The HTTP status PostgREST v12-v14 answers for a class (42501 is 401 for anon, else 403).
 const char* http_status_of(ErrorClass cls) noexcept;
 
-namespace err {
-// clang-format off
-inline constexpr ErrorCode INVALID_AMOUNT           {"INVALID_AMOUNT", ErrorClass::Input, "amount is NULL, NaN, infinite, not positive, has more than two decimals, exceeds 9999999999.99, or a charge comes to 0.00 after the discount"};
-inline constexpr ErrorCode INVALID_ARGUMENT         {"INVALID_ARGUMENT", ErrorClass::Input, "a required argument is NULL, empty, too long or not one of the allowed values"};
-inline constexpr ErrorCode INVALID_TTL              {"INVALID_TTL", ErrorClass::Input, "QR time-to-live outside 30..86400 seconds"};
-inline constexpr ErrorCode INVALID_QR_FORMAT        {"INVALID_QR_FORMAT", ErrorClass::Input, "the scanned text is not an mps QR token"};
-inline constexpr ErrorCode INVALID_TAG              {"INVALID_TAG", ErrorClass::Input, "p_tag is not a JSON object or is larger than 4 kB"};
-inline constexpr ErrorCode INSUFFICIENT_BALANCE     {"INSUFFICIENT_BALANCE", ErrorClass::Business, "the card balance does not cover the discounted amount"};
-inline constexpr ErrorCode QR_EXPIRED_OR_INVALID    {"QR_EXPIRED_OR_INVALID", ErrorClass::Business, "no live QR code matches: unknown, expired, rotated or revoked"};
-inline constexpr ErrorCode CARD_NOT_ACTIVE          {"CARD_NOT_ACTIVE", ErrorClass::Business, "the card is frozen, closed or expired"};
-inline constexpr ErrorCode CARD_TYPE_MISMATCH       {"CARD_TYPE_MISMATCH", ErrorClass::Business, "the card is not of the type the call names or allows"};
-inline constexpr ErrorCode MEMBER_NOT_ACTIVE        {"MEMBER_NOT_ACTIVE", ErrorClass::Business, "the member is suspended or closed"};
-inline constexpr ErrorCode MERCHANT_NOT_FOUND_OR_INACTIVE {"MERCHANT_NOT_FOUND_OR_INACTIVE", ErrorClass::Business, "no merchant with that code, or it is suspended or closed"};
-inline constexpr ErrorCode REFUND_EXCEEDS_REMAINING {"REFUND_EXCEEDS_REMAINING", ErrorClass::Business, "the refund is larger than what remains refundable on the payment"};
-inline constexpr ErrorCode TX_NOT_REFUNDABLE        {"TX_NOT_REFUNDABLE", ErrorClass::Business, "the original transaction is not a completed payment"};
-inline constexpr ErrorCode BALANCE_LIMIT_EXCEEDED   {"BALANCE_LIMIT_EXCEEDED", ErrorClass::Business, "the card balance would exceed 9999999999.99"};
-inline constexpr ErrorCode PERMISSION_DENIED        {"PERMISSION_DENIED", ErrorClass::Denied, "the caller may not do this to this object"};
-inline constexpr ErrorCode SELF_RECHARGE_DISABLED   {"SELF_RECHARGE_DISABLED", ErrorClass::Denied, "member self-service recharge is switched off (mps.allow_self_recharge)"};
-inline constexpr ErrorCode CARD_NOT_FOUND           {"CARD_NOT_FOUND", ErrorClass::NotFound, "no card with that id (or not visible to the caller)"};
-inline constexpr ErrorCode MEMBER_NOT_FOUND         {"MEMBER_NOT_FOUND", ErrorClass::NotFound, "no member with that id or number"};
-inline constexpr ErrorCode ORIGINAL_TX_NOT_FOUND    {"ORIGINAL_TX_NOT_FOUND", ErrorClass::NotFound, "no payment with that number at this merchant"};
-inline constexpr ErrorCode IDEMPOTENCY_KEY_REUSED   {"IDEMPOTENCY_KEY_REUSED", ErrorClass::Conflict, "the idempotency key was already used for a different request"};
-inline constexpr ErrorCode EXTERNAL_ORDER_ID_REUSED {"EXTERNAL_ORDER_ID_REUSED", ErrorClass::Conflict, "the merchant's external order id was already used for a different request"};
-inline constexpr ErrorCode EXTERNAL_ID_ALREADY_BOUND{"EXTERNAL_ID_ALREADY_BOUND", ErrorClass::Conflict, "that external login (provider, id) already belongs to a member"};
-inline constexpr ErrorCode MEMBER_ALREADY_EXISTS    {"MEMBER_ALREADY_EXISTS", ErrorClass::Conflict, "a member profile already exists for that user"};
-inline constexpr ErrorCode MERCHANT_ALREADY_EXISTS  {"MERCHANT_ALREADY_EXISTS", ErrorClass::Conflict, "a merchant with that code already exists"};
-// clang-format on
-}  // namespace err
-
-// Every catalog entry, for app.error_catalog() and its test.
+// Every catalog entry, in MPS_ERROR_CODES order, for app.error_catalog().
 extern const ErrorCode* const kErrorCatalog[];
 extern const int kErrorCatalogSize;
 

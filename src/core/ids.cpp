@@ -83,11 +83,4 @@ QrDigest qr_digest(std::string_view token) noexcept {
     return digest;
 }
 
-std::string to_hex(const uint8_t* data, size_t len) {
-    std::string hex(len * 2 + 1, '\0');
-    sodium_bin2hex(hex.data(), hex.size(), data, len);
-    hex.pop_back();
-    return hex;
-}
-
 }  // namespace mps

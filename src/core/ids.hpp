@@ -22,7 +22,7 @@ std::string format_uuid(const Uuid& id);
 // A random (version 4) uuid from libsodium's CSPRNG.
 Uuid random_uuid() noexcept;
 
-// QR tokens (DESIGN §3): 32 random bytes shown once as "mpsq1" + 43 base64url characters;
+// QR tokens (ARCHITECTURE.md §3): 32 random bytes shown once as "mpsq1" + 43 base64url characters;
 // only their BLAKE2b-256 digest is stored, so a scan is one index lookup.
 inline constexpr std::string_view kQrPrefix = "mpsq1";
 inline constexpr size_t kQrTokenLength = 5 + 43;
@@ -34,8 +34,5 @@ std::string new_qr_token();
 // True when text has the exact shape of a token (prefix, length, alphabet).
 bool is_qr_token(std::string_view text) noexcept;
 QrDigest qr_digest(std::string_view token) noexcept;
-
-// Lower-case hex of a byte string (fingerprints, diagnostics).
-std::string to_hex(const uint8_t* data, size_t len);
 
 }  // namespace mps

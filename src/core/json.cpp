@@ -2,6 +2,8 @@
 
 #include <cstdio>
 
+#include "core/money.hpp"
+
 namespace mps {
 
 void JsonObject::quoted(std::string_view s) {
@@ -16,7 +18,7 @@ void JsonObject::quoted(std::string_view s) {
             default:
                 if (static_cast<unsigned char>(c) < 0x20) {
                     char esc[8];
-                    std::snprintf(esc, sizeof esc, "\\u%04x", c);
+                    std::snprintf(esc, sizeof esc, "\\u%04x", static_cast<unsigned>(c));
                     body_ += esc;
                 } else {
                     body_ += c;
@@ -41,6 +43,14 @@ JsonObject& JsonObject::add(std::string_view k, std::string_view value) {
 JsonObject& JsonObject::add(std::string_view k, int64_t value) {
     key(k);
     body_ += std::to_string(value);
+    return *this;
+}
+
+JsonObject& JsonObject::add(std::string_view k, const Uuid& value) { return add(k, format_uuid(value)); }
+
+JsonObject& JsonObject::add_cents(std::string_view k, int64_t cents) {
+    key(k);
+    body_ += format_cents(cents);
     return *this;
 }
 

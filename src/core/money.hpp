@@ -1,4 +1,4 @@
-// Money as integer cents and discounts as integer thousandths (DESIGN §4). Pure C++.
+// Money as integer cents and discounts as integer thousandths (ARCHITECTURE.md §4). Pure C++.
 #pragma once
 
 #include <cstdint>
@@ -24,10 +24,6 @@ struct ParsedCents {
 // because numeric_out prints plain digits). Rejects more than two significant decimals
 // (trailing zeros are fine: "1.500" is 150 cents) and magnitudes over kMaxCents.
 ParsedCents parse_cents(std::string_view text) noexcept;
-
-// Parses a discount such as "0.950" into thousandths (950). nullopt when not in (0, 1.000]
-// or not representable in thousandths.
-std::optional<int32_t> parse_thousandths(std::string_view text) noexcept;
 
 // "1234.50" / "-0.05": the text numeric_in accepts for an amount of cents.
 std::string format_cents(int64_t cents);

@@ -45,18 +45,14 @@ Datum uuid_datum(const Uuid& id) {
     return UUIDPGetDatum(out);
 }
 
-namespace {
-Datum numeric_from_text(const std::string& text) {
-    const char* s = text.c_str();
-    return call([&] {
-        return DirectFunctionCall3(numeric_in, CStringGetDatum(s), ObjectIdGetDatum(InvalidOid), Int32GetDatum(-1));
-    });
+// int64_div_fast_to_numeric(v, k) is v / 10^k with display scale k, built without text.
+Datum cents_datum(int64_t cents) {
+    return call([&] { return NumericGetDatum(int64_div_fast_to_numeric(cents, 2)); });
 }
-}  // namespace
 
-Datum cents_datum(int64_t cents) { return numeric_from_text(format_cents(cents)); }
-
-Datum thousandths_datum(int32_t thousandths) { return numeric_from_text(format_thousandths(thousandths)); }
+Datum thousandths_datum(int32_t thousandths) {
+    return call([&] { return NumericGetDatum(int64_div_fast_to_numeric(thousandths, 3)); });
+}
 
 Datum bytea_datum(const uint8_t* data, size_t len) {
     bytea* out = call([&] { return static_cast<bytea*>(palloc(VARHDRSZ + len)); });
@@ -71,29 +67,26 @@ Datum jsonb_datum(std::string_view json) {
     return call([&] { return DirectFunctionCall1(jsonb_in, CStringGetDatum(s)); });
 }
 
-std::optional<std::string> arg_text(FunctionCallInfo fcinfo, int n) {
-    if (PG_ARGISNULL(n)) return std::nullopt;
-    return text_value(PG_GETARG_DATUM(n));
+Datum text_array_datum(const std::vector<std::string_view>& items) {
+    const int n = int(items.size());
+    Datum* elems = call([&] { return static_cast<Datum*>(palloc(sizeof(Datum) * size_t(n > 0 ? n : 1))); });
+    for (int i = 0; i < n; ++i) elems[i] = text_datum(items[size_t(i)]);
+    return call([&] { return PointerGetDatum(construct_array(elems, n, TEXTOID, -1, false, TYPALIGN_INT)); });
 }
 
-std::optional<Uuid> arg_uuid(FunctionCallInfo fcinfo, int n) {
-    if (PG_ARGISNULL(n)) return std::nullopt;
-    return uuid_value(PG_GETARG_DATUM(n));
-}
-
-std::optional<int32_t> arg_int32(FunctionCallInfo fcinfo, int n) {
-    if (PG_ARGISNULL(n)) return std::nullopt;
-    return PG_GETARG_INT32(n);
-}
-
-std::optional<std::string> arg_numeric_text(FunctionCallInfo fcinfo, int n) {
-    if (PG_ARGISNULL(n)) return std::nullopt;
-    return numeric_text(PG_GETARG_DATUM(n));
-}
-
-std::optional<std::string> arg_jsonb_text(FunctionCallInfo fcinfo, int n) {
-    if (PG_ARGISNULL(n)) return std::nullopt;
-    return jsonb_text(PG_GETARG_DATUM(n));
-}
+Value p_null() noexcept { return {Datum(0), true}; }
+Value p_text(std::string_view s) { return {text_datum(s), false}; }
+Value p_opt_text(const std::optional<std::string>& s) { return s ? p_text(*s) : p_null(); }
+Value p_uuid(const Uuid& id) { return {uuid_datum(id), false}; }
+Value p_opt_uuid(const std::optional<Uuid>& id) { return id ? p_uuid(*id) : p_null(); }
+Value p_int64(int64_t v) noexcept { return {Int64GetDatum(v), false}; }
+Value p_int32(int32_t v) noexcept { return {Int32GetDatum(v), false}; }
+Value p_bool(bool v) noexcept { return {BoolGetDatum(v), false}; }
+Value p_cents(int64_t cents) { return {cents_datum(cents), false}; }
+Value p_thousandths(int32_t thousandths) { return {thousandths_datum(thousandths), false}; }
+Value p_opt_thousandths(const std::optional<int32_t>& t) { return t ? p_thousandths(*t) : p_null(); }
+Value p_bytea(const uint8_t* data, size_t len) { return {bytea_datum(data, len), false}; }
+Value p_timestamptz(TimestampTz t) noexcept { return {TimestampTzGetDatum(t), false}; }
+Value p_jsonb(std::string_view json) { return {jsonb_datum(json), false}; }
 
 }  // namespace mps::pg

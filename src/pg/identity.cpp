@@ -98,12 +98,13 @@ Caller current_caller() {
 bool is_platform_admin(Spi& spi, const Caller& caller) {
     if (caller.trusted_backend) return true;
     static Statement stmt(
+        SPI_OK_SELECT,
         "SELECT EXISTS (SELECT 1 FROM pg_catalog.pg_extension e"
         "                WHERE e.extname OPERATOR(pg_catalog.=) 'mps' AND e.extowner OPERATOR(pg_catalog.=) $1)"
         "    OR EXISTS (SELECT 1 FROM app.admin_users a"
         "                WHERE a.user_id OPERATOR(pg_catalog.=) $2 AND a.active)",
         {OIDOID, UUIDOID});
-    SpiResult r = spi.run(stmt, {p_datum(ObjectIdGetDatum(caller.role)), p_opt_uuid(caller.user_id)}, 1);
+    SpiResult r = spi.run(stmt, {p_datum(ObjectIdGetDatum(caller.role)), p_opt_uuid(caller.user_id)});
     return r[0].boolean(1);
 }
 

@@ -1,4 +1,4 @@
-// Who is calling (DESIGN §3). Identity comes only from the current transaction:
+// Who is calling (ARCHITECTURE.md §3). Identity comes only from the current transaction:
 //  * user id  = request.jwt.claim.sub if set, else request.jwt.claims ->> 'sub', as Supabase's
 //               auth.uid() reads them — but only when the setting was made transaction-locally
 //               (set_config(..., true) / SET LOCAL, which is what PostgREST does); a value left

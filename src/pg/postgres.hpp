@@ -1,6 +1,12 @@
-// The one place C++ includes PostgreSQL's C headers. Only files under src/pg/ and src/rpc/
-// include it; src/core/ is pure C++ and must not (see src/core/README).
+// The one place C++ includes PostgreSQL's C headers. Files under src/pg/, src/common/ and
+// src/rpc/ include it; src/core/ is pure C++ and must not: the Makefile compiles src/core/
+// without the server's include directories and with MPS_PURE_CORE, so either way a PostgreSQL
+// header there is a compile error.
 #pragma once
+
+#ifdef MPS_PURE_CORE
+#error "src/core/ is pure C++: it must not include PostgreSQL headers (move the code to src/pg/)"
+#endif
 
 extern "C" {
 #include "postgres.h"
@@ -20,6 +26,10 @@ extern "C" {
 #include "utils/timestamp.h"
 #include "utils/uuid.h"
 }
+
+#if PG_VERSION_NUM < 140000 || PG_VERSION_NUM >= 180000
+#error "mps supports PostgreSQL 14 to 17"
+#endif
 
 // port.h turns these into macros that break the C++ standard library.
 #undef snprintf

@@ -3,15 +3,20 @@
 #include <cstring>
 #include <stdexcept>
 
-#include "core/errors.hpp"
-#include "core/money.hpp"
-#include "pg/convert.hpp"
+#include "pg/entry.hpp"
 #include "pg/guard.hpp"
 
 namespace mps::pg {
 
-Statement::Statement(const char* sql, std::initializer_list<Oid> types, bool generic_plan)
-    : sql_(sql), nargs_(int(types.size())), generic_plan_(generic_plan) {
+namespace {
+
+// The start of a statement's SQL, for messages about it.
+std::string sql_head(const char* sql) { return std::string(sql, strnlen(sql, 60)); }
+
+}  // namespace
+
+Statement::Statement(int expected_result, const char* sql, std::initializer_list<Oid> types, Plan plan)
+    : sql_(sql), nargs_(int(types.size())), expected_(expected_result), plan_kind_(plan) {
     if (types.size() > kMaxParams) throw std::logic_error("too many statement parameters");
     int i = 0;
     for (Oid t : types) types_[i++] = t;
@@ -22,7 +27,7 @@ SPIPlanPtr Statement::plan() {
         const char* sql = sql_;
         int nargs = nargs_;
         Oid* types = types_;
-        int options = generic_plan_ ? CURSOR_OPT_GENERIC_PLAN : 0;
+        int options = plan_kind_ == Plan::Generic ? CURSOR_OPT_GENERIC_PLAN : 0;
         SPIPlanPtr prepared = call([&] { return SPI_prepare_cursor(sql, nargs, types, options); });
         if (prepared == nullptr) throw std::runtime_error(std::string("SPI_prepare failed: ") + SPI_result_code_string(SPI_result));
         int rc = call([&] { return SPI_keepplan(prepared); });
@@ -32,23 +37,19 @@ SPIPlanPtr Statement::plan() {
     return plan_;
 }
 
-Param p_null() noexcept { return {Datum(0), true}; }
-Param p_text(std::string_view s) { return {text_datum(s), false}; }
-Param p_opt_text(const std::optional<std::string>& s) { return s ? p_text(*s) : p_null(); }
-Param p_uuid(const Uuid& id) { return {uuid_datum(id), false}; }
-Param p_opt_uuid(const std::optional<Uuid>& id) { return id ? p_uuid(*id) : p_null(); }
-Param p_int64(int64_t v) noexcept { return {Int64GetDatum(v), false}; }
-Param p_int32(int32_t v) noexcept { return {Int32GetDatum(v), false}; }
-Param p_bool(bool v) noexcept { return {BoolGetDatum(v), false}; }
-Param p_cents(int64_t cents) { return {cents_datum(cents), false}; }
-Param p_thousandths(int32_t thousandths) { return {thousandths_datum(thousandths), false}; }
-Param p_bytea(const uint8_t* data, size_t len) { return {bytea_datum(data, len), false}; }
-Param p_datum(Datum d) noexcept { return {d, false}; }
-
 Datum Row::value(int col, bool* isnull) const {
+    if (!owner_.open()) throw std::logic_error("a result row was read after Spi::finish()");
+    if (col < 1 || col > desc_->natts) throw std::logic_error("result column " + std::to_string(col) + " does not exist");
     HeapTuple tuple = tuple_;
     TupleDesc desc = desc_;
     return call([&] { return SPI_getbinval(tuple, desc, col, isnull); });
+}
+
+Datum Row::required(int col) const {
+    bool isnull;
+    Datum d = value(col, &isnull);
+    if (isnull) throw std::runtime_error("unexpected NULL in result column " + std::to_string(col));
+    return d;
 }
 
 bool Row::is_null(int col) const {
@@ -57,18 +58,7 @@ bool Row::is_null(int col) const {
     return isnull;
 }
 
-namespace {
-[[noreturn]] void unexpected_null(int col) {
-    throw std::runtime_error("unexpected NULL in result column " + std::to_string(col));
-}
-}  // namespace
-
-std::string Row::string(int col) const {
-    bool isnull;
-    Datum d = value(col, &isnull);
-    if (isnull) unexpected_null(col);
-    return text_value(d);
-}
+std::string Row::string(int col) const { return text_value(required(col)); }
 
 std::optional<std::string> Row::opt_string(int col) const {
     bool isnull;
@@ -77,31 +67,30 @@ std::optional<std::string> Row::opt_string(int col) const {
     return text_value(d);
 }
 
+std::string_view Row::bytes(int col) const {
+    Datum d = required(col);
+    text* t = call([&] { return DatumGetTextPP(d); });
+    return std::string_view(VARDATA_ANY(t), VARSIZE_ANY_EXHDR(t));
+}
+
+void Row::bad_label(int col, std::string_view type) const {
+    throw std::runtime_error("result column " + std::to_string(col) + " holds '" + std::string(bytes(col)) +
+                             "', which is not a label of " + std::string(type) + " known to this mps.so");
+}
+
 int64_t Row::integer(int col) const {
-    bool isnull;
-    Datum d = value(col, &isnull);
-    if (isnull) unexpected_null(col);
+    Datum d = required(col);
     switch (TupleDescAttr(desc_, col - 1)->atttypid) {
         case INT2OID: return DatumGetInt16(d);
         case INT4OID: return DatumGetInt32(d);
         case INT8OID: return DatumGetInt64(d);
-        default: throw std::runtime_error("column " + std::to_string(col) + " is not an integer");
+        default: throw std::logic_error("result column " + std::to_string(col) + " is not an integer");
     }
 }
 
-bool Row::boolean(int col) const {
-    bool isnull;
-    Datum d = value(col, &isnull);
-    if (isnull) unexpected_null(col);
-    return DatumGetBool(d);
-}
+bool Row::boolean(int col) const { return DatumGetBool(required(col)); }
 
-Uuid Row::uuid(int col) const {
-    bool isnull;
-    Datum d = value(col, &isnull);
-    if (isnull) unexpected_null(col);
-    return uuid_value(d);
-}
+Uuid Row::uuid(int col) const { return uuid_value(required(col)); }
 
 std::optional<Uuid> Row::opt_uuid(int col) const {
     bool isnull;
@@ -111,71 +100,80 @@ std::optional<Uuid> Row::opt_uuid(int col) const {
 }
 
 int64_t Row::cents(int col) const {
-    bool isnull;
-    Datum d = value(col, &isnull);
-    if (isnull) unexpected_null(col);
-    ParsedCents parsed = parse_cents(numeric_text(d));
-    if (parsed.status != ParseStatus::Ok) throw std::runtime_error("stored amount is not in cents");
-    return parsed.cents;
+    if (TupleDescAttr(desc_, col - 1)->atttypid != INT8OID)
+        throw std::logic_error("amount column " + std::to_string(col) + " must be selected as int8 cents");
+    return DatumGetInt64(required(col));
 }
 
 int32_t Row::thousandths(int col) const {
-    bool isnull;
-    Datum d = value(col, &isnull);
-    if (isnull) unexpected_null(col);
-    auto parsed = parse_thousandths(numeric_text(d));
-    if (!parsed) throw std::runtime_error("stored discount is not in (0, 1]");
-    return *parsed;
+    int64_t v = integer(col);
+    if (v <= 0 || v > 1000) throw std::runtime_error("stored discount is not in (0, 1]");
+    return int32_t(v);
 }
 
-TimestampTz Row::timestamptz(int col) const {
+TimestampTz Row::timestamptz(int col) const { return DatumGetTimestampTz(required(col)); }
+
+Value Row::cell(int col) const {
     bool isnull;
     Datum d = value(col, &isnull);
-    if (isnull) unexpected_null(col);
-    return DatumGetTimestampTz(d);
+    return {isnull ? Datum(0) : d, isnull};
 }
 
-Datum Row::datum_copy(int col, bool* isnull) const {
-    Datum d = value(col, isnull);
-    if (*isnull) return Datum(0);
+Value Row::copy(int col) const {
+    bool isnull;
+    Datum d = value(col, &isnull);
+    if (isnull) return {Datum(0), true};
     Form_pg_attribute attr = TupleDescAttr(desc_, col - 1);
     bool byval = attr->attbyval;
     int len = attr->attlen;
-    return call([&] { return SPI_datumTransfer(d, byval, len); });
+    return {call([&] { return SPI_datumTransfer(d, byval, len); }), false};
+}
+
+Row SpiResult::operator[](uint64_t i) const {
+    if (!owner_.open()) throw std::logic_error("a result was read after Spi::finish()");
+    if (i >= size()) throw std::logic_error("result row " + std::to_string(i) + " does not exist");
+    return Row(owner_, table_->vals[i], table_->tupdesc);
 }
 
 Spi::Spi() {
-    int rc = call([] { return SPI_connect(); });
+    EntryCall& entry = current_call();
+    read_only_ = entry.read_only();
+    int rc = call_switching_context([] { return SPI_connect(); });
     if (rc != SPI_OK_CONNECT) throw std::runtime_error(std::string("SPI_connect failed: ") + SPI_result_code_string(rc));
     open_ = true;
+    entry.spi_opened();
 }
 
-Spi::~Spi() {
-    // On the error path the transaction aborts and AtEOXact_SPI closes the connection;
-    // calling into PostgreSQL here could run on top of a flushed error.
-    if (open_ && std::uncaught_exceptions() == 0) SPI_finish();
-}
+// Never calls SPI_finish: on the error path the transaction abort closes the connection, and a
+// success path that forgot finish() is turned into an error by the entry guard, whose abort
+// closes it too. Either way nothing the body returns is freed under it.
+Spi::~Spi() = default;
 
-SpiResult Spi::run(Statement& stmt, std::initializer_list<Param> params, long limit) {
+SpiResult Spi::run(Statement& stmt, std::initializer_list<Value> params, long limit) {
+    if (!open_) throw std::logic_error("Spi::run after finish()");
     if (int(params.size()) != stmt.nargs()) throw std::logic_error("parameter count does not match statement");
     Datum values[Statement::kMaxParams];
     char nulls[Statement::kMaxParams];
     int i = 0;
-    for (const Param& p : params) {
-        values[i] = p.value;
+    for (const Value& p : params) {
+        values[i] = p.datum;
         nulls[i] = p.null ? 'n' : ' ';
         ++i;
     }
     SPIPlanPtr plan = stmt.plan();
-    int rc = call([&] { return SPI_execute_plan(plan, values, nulls, false, limit); });
-    if (rc < 0) throw std::runtime_error(std::string("SPI_execute_plan failed: ") + SPI_result_code_string(rc));
-    return SpiResult(SPI_tuptable, SPI_processed);
+    bool read_only = read_only_;
+    int rc = call([&] { return SPI_execute_plan(plan, values, nulls, read_only, limit); });
+    if (rc != stmt.expected_result())
+        throw std::runtime_error(std::string("statement returned ") + SPI_result_code_string(rc) + ", expected " +
+                                 SPI_result_code_string(stmt.expected_result()) + ": " + sql_head(stmt.sql()));
+    return SpiResult(*this, SPI_tuptable, SPI_processed);
 }
 
 void Spi::finish() {
     if (!open_) return;
     open_ = false;
-    int rc = call([] { return SPI_finish(); });
+    current_call().spi_finished();
+    int rc = call_switching_context([] { return SPI_finish(); });
     if (rc != SPI_OK_FINISH) throw std::runtime_error("SPI_finish failed");
 }
 

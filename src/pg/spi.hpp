@@ -1,59 +1,60 @@
-// SPI for C++ callers: statements prepared once per backend and kept (SPI_keepplan), typed
-// parameters (never SQL built from arguments), every result code checked, and result values
-// copied into C++ values before the connection closes.
+// SPI for C++ callers (ARCHITECTURE.md §7), without its traps:
+//  * statements are prepared once per backend and kept (SPI_keepplan), with typed parameters
+//    (never SQL built from arguments), and each states the result code it must return
+//    (SPI_OK_SELECT, SPI_OK_INSERT_RETURNING, ...): any other code is an error;
+//  * a connection opened by Spi must be closed with finish() on the success path: an entry
+//    point that returns with one still open fails with INTERNAL_ERROR instead of having its
+//    result freed under it by a quiet SPI_finish (on the error path the abort closes it);
+//  * a result without a tuple table (an UPDATE without RETURNING) has no rows, and reading a
+//    row that does not exist, or any row after finish(), is an error rather than a wild read;
+//  * inside a STABLE or IMMUTABLE function every statement runs read-only, as PostgreSQL runs
+//    SQL functions: it sees the calling query's snapshot and cannot write.
 #pragma once
 
 #include <cstdint>
 #include <initializer_list>
 #include <optional>
 #include <string>
+#include <string_view>
 
 #include "core/ids.hpp"
+#include "core/labels.hpp"
+#include "pg/convert.hpp"
 #include "pg/postgres.hpp"
 
 namespace mps::pg {
 
-// One SQL text with its parameter types. Declare as a function-local or file static; the
-// plan is prepared on first use in each backend and kept for the backend's life.
+// One SQL text with its parameter types and expected result code. Declare as a function-local
+// static; the plan is prepared on first use in each backend and kept for the backend's life.
 class Statement {
 public:
     static constexpr int kMaxParams = 32;
-    // generic_plan: plan once for all parameter values (CURSOR_OPT_GENERIC_PLAN), for statements
-    // whose custom plans look cheaper to the planner but cost a re-plan on every call.
-    Statement(const char* sql, std::initializer_list<Oid> types, bool generic_plan = false);
+    enum class Plan {
+        Auto,     // PostgreSQL's choice between custom and generic plans
+        Generic,  // plan once for all parameter values, for statements whose custom plans look
+                  // cheaper to the planner but cost a re-plan on every call
+    };
+    Statement(int expected_result, const char* sql, std::initializer_list<Oid> types, Plan plan = Plan::Auto);
     SPIPlanPtr plan();
     int nargs() const noexcept { return nargs_; }
+    int expected_result() const noexcept { return expected_; }
+    const char* sql() const noexcept { return sql_; }
 
 private:
     const char* sql_;
     Oid types_[kMaxParams];
     int nargs_;
-    bool generic_plan_;
+    int expected_;
+    Plan plan_kind_;
     SPIPlanPtr plan_ = nullptr;
 };
 
-// A statement parameter: a Datum of the statement's declared type, or NULL.
-struct Param {
-    Datum value;
-    bool null;
-};
-Param p_null() noexcept;
-Param p_text(std::string_view s);
-Param p_opt_text(const std::optional<std::string>& s);
-Param p_uuid(const Uuid& id);
-Param p_opt_uuid(const std::optional<Uuid>& id);
-Param p_int64(int64_t v) noexcept;
-Param p_int32(int32_t v) noexcept;
-Param p_bool(bool v) noexcept;
-Param p_cents(int64_t cents);
-Param p_thousandths(int32_t thousandths);
-Param p_bytea(const uint8_t* data, size_t len);
-Param p_datum(Datum d) noexcept;  // already of the declared type (e.g. a jsonb argument)
+class Spi;
 
-// One row of a result; columns are 1-based as in SPI.
+// One row of a result; columns are 1-based as in SPI. Valid while its Spi is open.
 class Row {
 public:
-    Row(HeapTuple tuple, TupleDesc desc) noexcept : tuple_(tuple), desc_(desc) {}
+    Row(const Spi& owner, HeapTuple tuple, TupleDesc desc) noexcept : owner_(owner), tuple_(tuple), desc_(desc) {}
     bool is_null(int col) const;
     std::string string(int col) const;
     std::optional<std::string> opt_string(int col) const;
@@ -61,32 +62,60 @@ public:
     bool boolean(int col) const;
     Uuid uuid(int col) const;
     std::optional<Uuid> opt_uuid(int col) const;
-    int64_t cents(int col) const;         // numeric(12,2) columns
-    int32_t thousandths(int col) const;   // numeric(4,3) columns
+    // Amounts come out of SQL as int8 cents ((amount * 100)::int8) and discounts as int4
+    // thousandths ((discount * 1000)::int4): no numeric is parsed on the way.
+    int64_t cents(int col) const;
+    int32_t thousandths(int col) const;  // in 1..1000
     TimestampTz timestamptz(int col) const;
-    // The raw value copied out of SPI memory into the caller's context (survives finish()).
-    Datum datum_copy(int col, bool* isnull) const;
+    // A text column holding a label of the SQL enum E (select it as col::text).
+    template <typename E>
+    E label(int col) const {
+        std::optional<E> v = parse_label<E>(bytes(col));
+        if (!v) bad_label(col, Labels<E>::sql_type);
+        return *v;
+    }
+    template <typename E>
+    std::optional<E> opt_label(int col) const {
+        if (is_null(col)) return std::nullopt;
+        return label<E>(col);
+    }
+    // The bytes of a non-NULL text or bytea column, valid until the next statement of the Spi.
+    std::string_view bytes(int col) const;
+    // The value as SPI returned it, valid until the Spi's next statement: for putting straight
+    // into a TableResult row (which copies it) without converting it to C++ and back.
+    Value cell(int col) const;
+    // The value copied out of SPI memory into the caller's context (survives finish()), ready
+    // to be returned after finish().
+    Value copy(int col) const;
 
 private:
     Datum value(int col, bool* isnull) const;
+    Datum required(int col) const;
+    [[noreturn]] void bad_label(int col, std::string_view type) const;
+    const Spi& owner_;
     HeapTuple tuple_;
     TupleDesc desc_;
 };
 
 class SpiResult {
 public:
-    SpiResult(SPITupleTable* table, uint64_t processed) noexcept : table_(table), processed_(processed) {}
-    uint64_t size() const noexcept { return processed_; }
-    bool empty() const noexcept { return processed_ == 0; }
-    Row operator[](uint64_t i) const noexcept { return Row(table_->vals[i], table_->tupdesc); }
+    SpiResult(const Spi& owner, SPITupleTable* table, uint64_t processed) noexcept
+        : owner_(owner), table_(table), processed_(processed) {}
+    // Rows returned: 0 when the statement returns none (no tuple table).
+    uint64_t size() const noexcept { return table_ ? table_->numvals : 0; }
+    bool empty() const noexcept { return size() == 0; }
+    // Rows the statement processed (e.g. updated), returned or not.
+    uint64_t processed() const noexcept { return processed_; }
+    // Row i; std::logic_error when there is no such row or the connection is finished.
+    Row operator[](uint64_t i) const;
 
 private:
+    const Spi& owner_;
     SPITupleTable* table_;
     uint64_t processed_;
 };
 
-// One SPI connection for the duration of an RPC call. Call finish() on the success path;
-// if an exception unwinds past it, transaction abort releases the connection.
+// One SPI connection for the duration of an RPC call; see the rules at the top.
 class Spi {
 public:
     Spi();
@@ -94,11 +123,13 @@ public:
     Spi(const Spi&) = delete;
     Spi& operator=(const Spi&) = delete;
 
-    SpiResult run(Statement& stmt, std::initializer_list<Param> params, long limit = 0);
+    SpiResult run(Statement& stmt, std::initializer_list<Value> params, long limit = 0);
     void finish();
+    bool open() const noexcept { return open_; }
 
 private:
     bool open_ = false;
+    bool read_only_ = false;
 };
 
 }  // namespace mps::pg

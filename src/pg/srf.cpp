@@ -10,8 +10,6 @@ extern "C" {
 
 namespace mps::pg {
 
-Cell c_null() noexcept { return {Datum(0), true}; }
-
 TableResult::TableResult(FunctionCallInfo fcinfo) {
     auto* rsinfo = reinterpret_cast<ReturnSetInfo*>(fcinfo->resultinfo);
     if (rsinfo == nullptr || !IsA(rsinfo, ReturnSetInfo) || (rsinfo->allowedModes & SFRM_Materialize) == 0)
@@ -34,15 +32,15 @@ TableResult::TableResult(FunctionCallInfo fcinfo) {
     natts_ = desc_->natts;
 }
 
-void TableResult::add(std::initializer_list<Cell> cells) {
-    if (int(cells.size()) != natts_) throw std::logic_error("row width does not match the declared columns");
+void TableResult::add(std::initializer_list<Value> row) {
+    if (int(row.size()) != natts_) throw std::logic_error("row width does not match the declared columns");
     Datum values[32];
     bool nulls[32];
     if (natts_ > 32) throw std::logic_error("too many columns");
     int i = 0;
-    for (const Cell& c : cells) {
-        values[i] = c.value;
-        nulls[i] = c.null;
+    for (const Value& v : row) {
+        values[i] = v.datum;
+        nulls[i] = v.null;
         ++i;
     }
     Tuplestorestate* store = store_;

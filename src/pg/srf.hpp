@@ -4,21 +4,16 @@
 
 #include <initializer_list>
 
+#include "pg/convert.hpp"
 #include "pg/postgres.hpp"
 
 namespace mps::pg {
 
-struct Cell {
-    Datum value;
-    bool null;
-};
-Cell c_null() noexcept;
-inline Cell c_datum(Datum d) noexcept { return {d, false}; }
-
 class TableResult {
 public:
     explicit TableResult(FunctionCallInfo fcinfo);
-    void add(std::initializer_list<Cell> cells);
+    // One row; values are copied into the tuplestore.
+    void add(std::initializer_list<Value> values);
     int columns() const noexcept { return natts_; }
 
 private:

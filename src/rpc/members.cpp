@@ -1,21 +1,21 @@
 // app.create_member_profile: platform administrators register members; a signed-in user
 // registers itself (the new profile's user_id is the caller's JWT sub). The standard card is
 // issued by the member_profiles trigger, so a trusted backend inserting rows directly gets
-// one too.
+// one too. SQL: sql/install/90_rpc_members.sql.
 #include <sodium.h>
 
 #include <string>
 
+#include "common/args.hpp"
+#include "common/audit.hpp"
 #include "core/errors.hpp"
 #include "core/json.hpp"
 #include "pg/convert.hpp"
-#include "pg/guard.hpp"
-#include "rpc/args.hpp"
-#include "rpc/ledger.hpp"
+#include "pg/entry.hpp"
 
 using namespace mps;
 using namespace mps::pg;
-using namespace mps::rpc;
+using namespace mps::common;
 
 namespace {
 
@@ -44,13 +44,13 @@ void check_email(const std::optional<std::string>& email) {
 
 }  // namespace
 
-MPS_ENTRY(mps_create_member_profile) {
-    const std::string name = required_text_arg(fcinfo, 0, "p_name", 100);
-    const std::optional<std::string> phone = optional_text_arg(fcinfo, 1, "p_phone", 32);
-    const std::optional<std::string> email = optional_text_arg(fcinfo, 2, "p_email", 254);
-    std::optional<std::string> password = arg_text(fcinfo, 3);
-    const std::optional<std::string> provider = optional_text_arg(fcinfo, 4, "p_binding_user_org", 64);
-    const std::optional<std::string> external_id = optional_text_arg(fcinfo, 5, "p_binding_org_id", 256);
+MPS_ENTRY(mps_create_member_profile, p_name, p_phone, p_email, p_password, p_binding_user_org, p_binding_org_id) {
+    const std::string name = required_text_arg(args, p_name, 100);
+    const std::optional<std::string> phone = optional_text_arg(args, p_phone, 32);
+    const std::optional<std::string> email = optional_text_arg(args, p_email, 254);
+    std::optional<std::string> password = raw_text_arg(args, p_password);
+    const std::optional<std::string> provider = optional_text_arg(args, p_binding_user_org, 64);
+    const std::optional<std::string> external_id = optional_text_arg(args, p_binding_org_id, 256);
     check_phone(phone);
     check_email(email);
     if (password && (utf8_length(*password) < 8 || utf8_length(*password) > 128))
@@ -70,6 +70,7 @@ MPS_ENTRY(mps_create_member_profile) {
     }
 
     static Statement insert_member(
+        SPI_OK_INSERT_RETURNING,
         "INSERT INTO app.member_profiles (user_id, name, phone, email, password_hash)"
         " VALUES ($1, $2, $3, $4, $5) ON CONFLICT (user_id) DO NOTHING RETURNING id, member_no",
         {UUIDOID, TEXTOID, TEXTOID, TEXTOID, TEXTOID});
@@ -81,6 +82,7 @@ MPS_ENTRY(mps_create_member_profile) {
 
     if (provider) {
         static Statement bind(
+            SPI_OK_INSERT_RETURNING,
             "INSERT INTO app.member_external_identities (member_id, provider, external_id)"
             " VALUES ($1, $2, $3) ON CONFLICT (provider, external_id) DO NOTHING RETURNING 1",
             {UUIDOID, TEXTOID, TEXTOID});
@@ -90,7 +92,7 @@ MPS_ENTRY(mps_create_member_profile) {
     JsonObject context;
     context.add("member_no", member_no);
     if (provider) context.add("external_provider", *provider);
-    audit(spi, caller, "member.create", "member", format_uuid(member_id), context.str());
+    audit(spi, caller, "member.create", "member", format_uuid(member_id), context);
     spi.finish();
     return uuid_datum(member_id);
 }

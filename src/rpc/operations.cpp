@@ -1,21 +1,25 @@
-// Operations RPCs: app.verify_ledger(), app.ensure_partitions(), app.error_catalog().
-#include <array>
+// Operations RPCs: app.verify_ledger(), app.ensure_partitions(), app.error_catalog(), and what
+// this mps.so implements: app.library_entry_points(), app.library_labels().
+// SQL: sql/install/90_rpc_operations.sql.
 #include <string>
 #include <vector>
 
+#include "common/args.hpp"
 #include "core/errors.hpp"
+#include "core/labels.hpp"
 #include "pg/convert.hpp"
-#include "pg/guard.hpp"
+#include "pg/entry.hpp"
 #include "pg/identity.hpp"
 #include "pg/spi.hpp"
 #include "pg/srf.hpp"
 
 using namespace mps;
 using namespace mps::pg;
+using namespace mps::common;
 
 namespace {
 
-// One query per invariant of DESIGN §2, each returning (invariant, object_id, detail).
+// One query per invariant of ARCHITECTURE.md §2, each returning (invariant, object_id, detail).
 const char* const kLedgerChecks[] = {
     // card balance = Σ recharges − Σ payments + Σ refunds ± Σ adjustments (completed)
     "SELECT 'card_balance', c.id::text,"
@@ -78,56 +82,95 @@ const char* const kLedgerChecks[] = {
 
 }  // namespace
 
-// One row per violated invariant; platform administrators only.
+// One row per violated invariant; platform administrators only. The rows go straight from
+// each check's result into the function's result.
 MPS_ENTRY(mps_verify_ledger) {
     Caller caller = current_caller();
-    std::vector<std::array<std::string, 3>> violations;
     Spi spi;
     require_platform_admin(spi, caller, "run the ledger checker");
-    // Built once per backend: the checks are fixed text, never built from arguments.
+    // One kept statement per check, made once per backend: the texts are fixed, never built
+    // from arguments.
     static std::vector<Statement> checks = [] {
         std::vector<Statement> v;
-        for (const char* sql : kLedgerChecks) v.emplace_back(sql, std::initializer_list<Oid>{});
+        for (const char* sql : kLedgerChecks) v.emplace_back(SPI_OK_SELECT, sql, std::initializer_list<Oid>{});
         return v;
     }();
+    TableResult out(args.fcinfo());
     for (Statement& check : checks) {
         SpiResult r = spi.run(check, {});
-        for (uint64_t i = 0; i < r.size(); ++i) violations.push_back({r[i].string(1), r[i].string(2), r[i].string(3)});
+        for (uint64_t i = 0; i < r.size(); ++i) out.add({r[i].cell(1), r[i].cell(2), r[i].cell(3)});
     }
     spi.finish();
-    TableResult out(fcinfo);
-    for (const auto& v : violations) out.add({c_datum(text_datum(v[0])), c_datum(text_datum(v[1])), c_datum(text_datum(v[2]))});
     return Datum(0);
 }
 
-// sec.uid(): the caller's user id for RLS policies, read like the RPCs read it.
-MPS_ENTRY(mps_sec_uid) {
-    std::optional<Uuid> id = jwt_user_id();
-    if (!id) PG_RETURN_NULL();
-    return uuid_datum(*id);
-}
-
 // Creates missing monthly partitions; platform administrators (and pg_cron as the owner).
-MPS_ENTRY(mps_ensure_partitions) {
+MPS_ENTRY(mps_ensure_partitions, p_months_ahead) {
     Caller caller = current_caller();
-    std::optional<int32_t> months = arg_int32(fcinfo, 0);
-    if (!months || *months < 0 || *months > 120)
-        fail(err::INVALID_ARGUMENT, "p_months_ahead must be between 0 and 120.");
+    const std::optional<int32_t> months = optional_int32_arg(args, p_months_ahead);
+    if (!months || *months < 0 || *months > 120) fail(err::INVALID_ARGUMENT, "p_months_ahead must be between 0 and 120.");
     Spi spi;
     require_platform_admin(spi, caller, "create partitions");
-    static Statement ensure("SELECT sec.ensure_transaction_partitions($1)", {INT4OID});
-    int64_t created = spi.run(ensure, {p_int32(*months)})[0].integer(1);
+    static Statement ensure(SPI_OK_SELECT, "SELECT sec.ensure_transaction_partitions($1)", {INT4OID});
+    const int64_t created = spi.run(ensure, {p_int32(*months)})[0].integer(1);
     spi.finish();
     PG_RETURN_INT32(int32_t(created));
 }
 
 // The error catalog, for clients and for the test that keeps the README table honest.
 MPS_ENTRY(mps_error_catalog) {
-    TableResult out(fcinfo);
+    TableResult out(args.fcinfo());
     for (int i = 0; i < kErrorCatalogSize; ++i) {
         const ErrorCode& e = *kErrorCatalog[i];
-        out.add({c_datum(text_datum(e.code)), c_datum(text_datum(sqlstate_of(e.cls))),
-                 c_datum(text_datum(http_status_of(e.cls))), c_datum(text_datum(e.meaning))});
+        out.add({p_text(e.code), p_text(sqlstate_of(e.cls)), p_text(http_status_of(e.cls)), p_text(e.meaning)});
     }
+    return Datum(0);
+}
+
+namespace {
+
+// The parameter names of an entry point.
+std::vector<std::string_view> param_names(const EntryPoint& e) {
+    std::vector<std::string_view> names;
+    for (int i = 0; i < e.param_count(); ++i) names.push_back(e.param(i));
+    return names;
+}
+
+template <typename E>
+void add_labels(TableResult& out, std::string_view sql_type) {
+    const std::vector<std::string_view> names(std::begin(Labels<E>::names), std::end(Labels<E>::names));
+    out.add({p_text(sql_type), p_datum(text_array_datum(names))});
+}
+
+}  // namespace
+
+// Every SQL-callable function of this mps.so with its parameter names as the C++ declares
+// them, for comparing with the SQL declarations; platform administrators only.
+MPS_ENTRY(mps_library_entry_points) {
+    Caller caller = current_caller();
+    Spi spi;
+    require_platform_admin(spi, caller, "list the library's entry points");
+    spi.finish();
+    TableResult out(args.fcinfo());
+    for (const EntryPoint* e = EntryPoint::first(); e != nullptr; e = e->next())
+        out.add({p_text(e->symbol()), p_datum(text_array_datum(param_names(*e)))});
+    return Datum(0);
+}
+
+// The labels this mps.so knows for each SQL enum it reads, for comparing with pg_enum.
+MPS_ENTRY(mps_library_labels) {
+    Caller caller = current_caller();
+    Spi spi;
+    require_platform_admin(spi, caller, "list the library's enum labels");
+    spi.finish();
+    TableResult out(args.fcinfo());
+    add_labels<CardType>(out, Labels<CardType>::sql_type);
+    add_labels<CardStatus>(out, Labels<CardStatus>::sql_type);
+    add_labels<BindingRole>(out, Labels<BindingRole>::sql_type);
+    add_labels<MerchantRole>(out, Labels<MerchantRole>::sql_type);
+    add_labels<PartyStatus>(out, "app.member_status");
+    add_labels<PartyStatus>(out, "app.merchant_status");
+    add_labels<TxType>(out, Labels<TxType>::sql_type);
+    add_labels<TxStatus>(out, Labels<TxStatus>::sql_type);
     return Datum(0);
 }

@@ -1,57 +1,47 @@
 // Dynamic QR codes: app.rotate_card_qr, app.revoke_card_qr, app.validate_qr_plain,
-// app.cron_rotate_qr_tokens. The plaintext token is returned once and never stored: the
-// database keeps its BLAKE2b-256 digest (unique index), so a scan is one index lookup.
+// app.cron_rotate_qr_tokens. SQL: sql/install/90_rpc_qr.sql. The plaintext token is returned
+// once and never stored: the database keeps its BLAKE2b-256 digest (unique index), so a scan
+// is one index lookup.
 #include <string>
 
+#include "common/access.hpp"
+#include "common/args.hpp"
+#include "common/audit.hpp"
+#include "common/movements.hpp"
 #include "core/errors.hpp"
 #include "pg/convert.hpp"
-#include "pg/guard.hpp"
+#include "pg/entry.hpp"
 #include "pg/srf.hpp"
-#include "rpc/access.hpp"
-#include "rpc/args.hpp"
-#include "rpc/ledger.hpp"
 
 using namespace mps;
 using namespace mps::pg;
-using namespace mps::rpc;
+using namespace mps::common;
 
 namespace {
 
 constexpr int32_t kMinTtl = 30;
 constexpr int32_t kMaxTtl = 86400;
 
-int32_t ttl_arg(FunctionCallInfo fcinfo, int n) {
-    std::optional<int32_t> ttl = arg_int32(fcinfo, n);
-    if (!ttl || *ttl < kMinTtl || *ttl > kMaxTtl)
-        fail(err::INVALID_TTL, "p_ttl_seconds must be between 30 and 86400.");
+int32_t ttl_arg(const Args& args, int n) {
+    std::optional<int32_t> ttl = optional_int32_arg(args, n);
+    if (!ttl || *ttl < kMinTtl || *ttl > kMaxTtl) fail(err::INVALID_TTL, "p_ttl_seconds must be between 30 and 86400.");
     return *ttl;
 }
 
 // p_card_type: the seeds' personal/enterprise or a type name; nullopt when not given.
-std::optional<std::string> card_type_arg(FunctionCallInfo fcinfo, int n) {
-    std::optional<std::string> v = arg_text(fcinfo, n);
+std::optional<CardType> card_type_arg(const Args& args, int n) {
+    std::optional<std::string> v = raw_text_arg(args, n);
     if (!v) return std::nullopt;
-    if (*v == "personal") return std::string("standard");
-    if (*v == "enterprise") return std::string("corporate");
-    if (*v == "standard" || *v == "prepaid" || *v == "corporate" || *v == "voucher") return v;
+    if (*v == "personal") return CardType::Standard;
+    if (*v == "enterprise") return CardType::Corporate;
+    if (std::optional<CardType> type = parse_label<CardType>(*v)) return type;
     fail(err::INVALID_ARGUMENT, "p_card_type must be personal, enterprise, standard, prepaid, corporate or voucher.");
 }
 
-// Who may show a card's QR code: the owner of a standard card or voucher, any active bound
-// member of a prepaid card, the admins of a corporate card.
-bool holder_may_present(const CardHolder& h) {
-    const std::string& type = *h.card_type;
-    const std::string role = h.binding_role.value_or("");
-    if (type == "standard" || type == "voucher") return h.owner;
-    if (type == "prepaid") return h.owner || role == "owner" || role == "admin" || role == "member";
-    if (type == "corporate") return role == "owner" || role == "admin";
-    return false;
-}
-
 // Checks the caller may manage the card's QR code; returns the card type.
-std::string authorize_card_qr(Spi& spi, const Caller& caller, const Uuid& card_id, const char* action) {
+CardType authorize_card_qr(Spi& spi, const Caller& caller, const Uuid& card_id, const char* action) {
     CardHolder holder = card_holder(spi, caller, card_id);
-    if (holder.card_type && holder_may_present(holder)) {
+    if (holder.may_use()) {
         if (!holder.member_active) fail(err::MEMBER_NOT_ACTIVE, "The caller's membership is not active.");
         return *holder.card_type;
     }
@@ -63,16 +53,17 @@ std::string authorize_card_qr(Spi& spi, const Caller& caller, const Uuid& card_i
 
 }  // namespace
 
-MPS_ENTRY(mps_rotate_card_qr) {
-    const Uuid card_id = required_uuid_arg(fcinfo, 0, "p_card_id");
-    const std::optional<std::string> expected_type = card_type_arg(fcinfo, 1);
-    const int32_t ttl = ttl_arg(fcinfo, 2);
+MPS_ENTRY(mps_rotate_card_qr, p_card_id, p_card_type, p_ttl_seconds) {
+    const Uuid card_id = required_uuid_arg(args, p_card_id);
+    const std::optional<CardType> expected_type = card_type_arg(args, p_card_type);
+    const int32_t ttl = ttl_arg(args, p_ttl_seconds);
 
     Caller caller = current_caller();
     Spi spi;
-    std::string type = authorize_card_qr(spi, caller, card_id, "rotate the QR code");
+    const CardType type = authorize_card_qr(spi, caller, card_id, "rotate the QR code");
     if (expected_type && *expected_type != type)
-        fail(err::CARD_TYPE_MISMATCH, "The card is a " + type + " card, not " + *expected_type + ".");
+        fail(err::CARD_TYPE_MISMATCH, "The card is a " + std::string(label(type)) + " card, not " +
+                                          std::string(label(*expected_type)) + ".");
     std::optional<LockedCard> card = lock_card(spi, card_id);
     if (!card) fail(err::CARD_NOT_FOUND, "No card with this id.");
     require_active(*card);
@@ -81,6 +72,7 @@ MPS_ENTRY(mps_rotate_card_qr) {
     const QrDigest digest = qr_digest(token);
     // Ends the previous code in the history and replaces the live one in place.
     static Statement rotate(
+        SPI_OK_INSERT_RETURNING,
         "WITH ended AS ("
         "  UPDATE app.card_qr_history SET ended_at = LEAST(expires_at, now()),"
         "         end_reason = CASE WHEN expires_at <= now() THEN 'expired' ELSE 'rotated' END"
@@ -95,69 +87,68 @@ MPS_ENTRY(mps_rotate_card_qr) {
         {UUIDOID, BYTEAOID, INT4OID, UUIDOID});
     SpiResult r = spi.run(rotate, {p_uuid(card_id), p_bytea(digest.data(), digest.size()), p_int32(ttl),
                                    p_opt_uuid(caller.user_id)});
-    const TimestampTz expires_at = r[0].timestamptz(1);
+    TableResult out(args.fcinfo());
+    out.add({p_text(token), r[0].cell(1)});
     spi.finish();
-
-    TableResult out(fcinfo);
-    out.add({c_datum(text_datum(token)), c_datum(TimestampTzGetDatum(expires_at))});
     return Datum(0);
 }
 
-MPS_ENTRY(mps_revoke_card_qr) {
-    const Uuid card_id = required_uuid_arg(fcinfo, 0, "p_card_id");
+MPS_ENTRY(mps_revoke_card_qr, p_card_id) {
+    const Uuid card_id = required_uuid_arg(args, p_card_id);
     Caller caller = current_caller();
     Spi spi;
     authorize_card_qr(spi, caller, card_id, "revoke the QR code");
     lock_card(spi, card_id);
     static Statement revoke(
+        SPI_OK_SELECT,
         "WITH gone AS (DELETE FROM app.card_qr_state WHERE card_id = $1 RETURNING card_id, token_digest),"
         " h AS (UPDATE app.card_qr_history h SET ended_at = now(), end_reason = 'revoked'"
         "         FROM gone g WHERE h.card_id = g.card_id AND h.token_digest = g.token_digest AND h.ended_at IS NULL)"
         "SELECT count(*) FROM gone",
         {UUIDOID});
-    bool revoked = spi.run(revoke, {p_uuid(card_id)})[0].integer(1) > 0;
-    if (revoked) audit(spi, caller, "qr.revoke", "card", format_uuid(card_id), "{}");
+    const bool revoked = spi.run(revoke, {p_uuid(card_id)})[0].integer(1) > 0;
+    if (revoked) audit(spi, caller, "qr.revoke", "card", format_uuid(card_id), JsonObject());
     spi.finish();
     PG_RETURN_BOOL(revoked);
 }
 
-MPS_ENTRY(mps_validate_qr_plain) {
-    const std::string qr = qr_arg(fcinfo, 0);
+MPS_ENTRY(mps_validate_qr_plain, p_qr_plain) {
+    const std::string qr = qr_arg(args, p_qr_plain);
     const QrDigest digest = qr_digest(qr);
     Caller caller = current_caller();
     Spi spi;
     // Staff of an active merchant (checking a code before charging) or an administrator.
     static Statement staff(
+        SPI_OK_SELECT,
         "SELECT EXISTS (SELECT 1 FROM app.merchant_users u JOIN app.merchants m ON m.id = u.merchant_id"
         "                WHERE u.user_id = $1 AND u.active AND m.status = 'active')",
         {UUIDOID});
-    bool trusted = (caller.user_id && spi.run(staff, {p_uuid(*caller.user_id)})[0].boolean(1)) ||
-                   is_platform_admin(spi, caller);
-    static Statement lookup(
-        "SELECT card_id FROM app.card_qr_state WHERE token_digest = $1 AND expires_at > now()", {BYTEAOID});
+    const bool trusted = (caller.user_id && spi.run(staff, {p_uuid(*caller.user_id)})[0].boolean(1)) ||
+                         is_platform_admin(spi, caller);
+    static Statement lookup(SPI_OK_SELECT,
+                            "SELECT card_id FROM app.card_qr_state WHERE token_digest = $1 AND expires_at > now()",
+                            {BYTEAOID});
     SpiResult r = spi.run(lookup, {p_bytea(digest.data(), digest.size())});
     if (r.empty()) {
         if (!trusted) fail(err::PERMISSION_DENIED, "Only merchant staff or the card holder may validate QR codes.");
         fail(err::QR_EXPIRED_OR_INVALID, "This QR code is not valid: unknown, expired, rotated or revoked.");
     }
     const Uuid card_id = r[0].uuid(1);
-    if (!trusted) {
-        CardHolder holder = card_holder(spi, caller, card_id);
-        if (!holder.card_type || !holder_may_present(holder))
-            fail(err::PERMISSION_DENIED, "Only merchant staff or the card holder may validate QR codes.");
-    }
+    if (!trusted && !card_holder(spi, caller, card_id).may_use())
+        fail(err::PERMISSION_DENIED, "Only merchant staff or the card holder may validate QR codes.");
     spi.finish();
     return uuid_datum(card_id);
 }
 
 // Ends every live QR code that has expired or is older than p_ttl_seconds, so no code lives
 // longer than the deployment's policy; holders fetch a fresh one with rotate_card_qr.
-MPS_ENTRY(mps_cron_rotate_qr_tokens) {
-    const int32_t ttl = ttl_arg(fcinfo, 0);
+MPS_ENTRY(mps_cron_rotate_qr_tokens, p_ttl_seconds) {
+    const int32_t ttl = ttl_arg(args, p_ttl_seconds);
     Caller caller = current_caller();
     Spi spi;
     require_platform_admin(spi, caller, "expire QR codes");
     static Statement sweep(
+        SPI_OK_SELECT,
         "WITH gone AS (DELETE FROM app.card_qr_state"
         "               WHERE expires_at <= now() OR issued_at <= now() - make_interval(secs => $1)"
         "              RETURNING card_id, token_digest, expires_at),"
@@ -166,7 +157,7 @@ MPS_ENTRY(mps_cron_rotate_qr_tokens) {
         "         FROM gone g WHERE h.card_id = g.card_id AND h.token_digest = g.token_digest AND h.ended_at IS NULL)"
         "SELECT count(*) FROM gone",
         {INT4OID});
-    int64_t ended = spi.run(sweep, {p_int32(ttl)})[0].integer(1);
+    const int64_t ended = spi.run(sweep, {p_int32(ttl)})[0].integer(1);
     spi.finish();
     PG_RETURN_INT32(int32_t(ended));
 }

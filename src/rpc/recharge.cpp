@@ -1,26 +1,26 @@
 // Recharge RPCs: app.user_recharge_personal_card, app.user_recharge_card,
-// app.user_recharge_enterprise_card_admin. Money comes in only from someone who took it
-// (DESIGN §3): a platform administrator / service_role backend that confirmed the payment,
-// or staff of an active merchant taking cash (p_merchant_code). Members and corporate admins
-// may recharge their own cards only when mps.allow_self_recharge is on.
-#include <algorithm>
-#include <stdexcept>
+// app.user_recharge_enterprise_card_admin. SQL: sql/install/90_rpc_recharge.sql.
+// Money comes in only from someone who took it (ARCHITECTURE.md §3): a platform administrator
+// / service_role backend that confirmed the payment, or staff of an active merchant taking cash
+// (p_merchant_code). Members and corporate admins may recharge their own cards only when
+// mps.allow_self_recharge is on.
 #include <string>
 
+#include "common/access.hpp"
+#include "common/args.hpp"
+#include "common/movements.hpp"
+#include "common/request_keys.hpp"
 #include "core/errors.hpp"
 #include "core/fingerprint.hpp"
 #include "core/money.hpp"
 #include "pg/convert.hpp"
-#include "pg/guard.hpp"
+#include "pg/entry.hpp"
 #include "pg/settings.hpp"
 #include "pg/srf.hpp"
-#include "rpc/access.hpp"
-#include "rpc/args.hpp"
-#include "rpc/ledger.hpp"
 
 using namespace mps;
 using namespace mps::pg;
-using namespace mps::rpc;
+using namespace mps::common;
 
 namespace {
 
@@ -36,42 +36,50 @@ const char* name_of(Kind kind) {
 }
 
 // The card types each entry point accepts.
-bool accepts(Kind kind, const std::string& type) {
+bool accepts(Kind kind, CardType type) {
     switch (kind) {
-        case Kind::Personal: return type == "standard";
-        case Kind::AnyCard: return type == "standard" || type == "prepaid" || type == "corporate";
-        case Kind::EnterpriseAdmin: return type == "corporate";
+        case Kind::Personal: return type == CardType::Standard;
+        case Kind::AnyCard: return rechargeable(type);
+        case Kind::EnterpriseAdmin: return type == CardType::Corporate;
     }
     return false;
 }
 
-// Ownership rules for members (both modes): own standard card; prepaid cards they are bound
-// to; corporate cards only as the card's admin.
-bool member_may_recharge(const CardHolder& h) {
-    const std::string& type = *h.card_type;
-    const std::string role = h.binding_role.value_or("");
-    if (type == "standard") return h.owner;
-    if (type == "prepaid") return h.owner || role == "owner" || role == "admin" || role == "member";
-    if (type == "corporate") return role == "owner" || role == "admin";
-    return false;
+Datum recharge(const Args& args, Kind kind);
+
+}  // namespace
+
+// The three entry points take the same parameters; only the first one's name differs.
+MPS_ENTRY(mps_user_recharge_card, p_card_id, p_amount, p_payment_method, p_reason, p_tag, p_idempotency_key,
+          p_external_order_id, p_merchant_code) {
+    return recharge(args, Kind::AnyCard);
+}
+MPS_ENTRY(mps_user_recharge_personal_card, p_personal_card_id, p_amount, p_payment_method, p_reason, p_tag,
+          p_idempotency_key, p_external_order_id, p_merchant_code) {
+    return recharge(args, Kind::Personal);
+}
+MPS_ENTRY(mps_user_recharge_enterprise_card_admin, p_enterprise_card_id, p_amount, p_payment_method, p_reason, p_tag,
+          p_idempotency_key, p_external_order_id, p_merchant_code) {
+    return recharge(args, Kind::EnterpriseAdmin);
 }
 
-struct RechargeResult {
-    Uuid tx_id;
-    std::string tx_no;
-    Uuid card_id;
-    int64_t amount;
-};
+namespace {
 
-Datum recharge(FunctionCallInfo fcinfo, Kind kind) {
-    const Uuid card_id = required_uuid_arg(fcinfo, 0, "p_card_id");
-    const int64_t amount = amount_arg(fcinfo, 1, "p_amount");
-    const std::string method = word_arg(fcinfo, 2, "p_payment_method", 32, "wechat");
-    const std::optional<std::string> reason = note_arg(fcinfo, 3, "p_reason", 500);
-    const Datum tag = tag_arg(fcinfo, 4);
-    const std::optional<std::string> idem_key = optional_text_arg(fcinfo, 5, "p_idempotency_key", 128);
-    const std::optional<std::string> order_id = optional_text_arg(fcinfo, 6, "p_external_order_id", 128);
-    const std::optional<std::string> merchant_code = optional_text_arg(fcinfo, 7, "p_merchant_code", 64);
+// Positions are those of user_recharge_card; the other two declare the same ones.
+namespace at = mps_user_recharge_card_entry;
+static_assert(int(at::p_merchant_code) == int(mps_user_recharge_personal_card_entry::p_merchant_code) &&
+                  int(at::p_merchant_code) == int(mps_user_recharge_enterprise_card_admin_entry::p_merchant_code),
+              "the recharge entry points take their parameters in the same positions");
+
+Datum recharge(const Args& args, Kind kind) {
+    const Uuid card_id = required_uuid_arg(args, at::p_card_id);
+    const int64_t amount = amount_arg(args, at::p_amount);
+    const std::string method = word_arg(args, at::p_payment_method, 32, "wechat");
+    const std::optional<std::string> reason = note_arg(args, at::p_reason, 500);
+    const Datum tag = tag_arg(args, at::p_tag);
+    const std::optional<std::string> idem_key = optional_text_arg(args, at::p_idempotency_key, 128);
+    const std::optional<std::string> order_id = optional_text_arg(args, at::p_external_order_id, 128);
+    const std::optional<std::string> merchant_code = optional_text_arg(args, at::p_merchant_code, 64);
 
     Caller caller = current_caller();
     Spi spi;
@@ -81,18 +89,18 @@ Datum recharge(FunctionCallInfo fcinfo, Kind kind) {
     } else if (!is_platform_admin(spi, caller)) {
         require_user(caller, "recharge a card");
         CardHolder holder = card_holder(spi, caller, card_id);
-        if (!holder.card_type || !member_may_recharge(holder))
-            fail(err::PERMISSION_DENIED, "The caller may not recharge this card.");
+        if (!holder.may_use()) fail(err::PERMISSION_DENIED, "The caller may not recharge this card.");
         if (!accepts(kind, *holder.card_type))
-            fail(err::CARD_TYPE_MISMATCH, std::string(name_of(kind)) + " does not accept a " + *holder.card_type + " card.");
+            fail(err::CARD_TYPE_MISMATCH,
+                 std::string(name_of(kind)) + " does not accept a " + std::string(label(*holder.card_type)) + " card.");
         if (!holder.member_active) fail(err::MEMBER_NOT_ACTIVE, "The caller's membership is not active.");
         if (!allow_self_recharge)
             fail(err::SELF_RECHARGE_DISABLED, "Self-service recharge is switched off on this deployment.",
                  "Recharge through the payment flow of the app or at a merchant counter.");
     }
+    TableResult out(args.fcinfo());
 
     const Uuid tx_id = random_uuid();
-    RechargeResult result;
     std::optional<PriorTx> prior;
     if (idem_key || order_id) {
         // The request's fingerprint: only requests carrying a key or an order id need one.
@@ -113,51 +121,46 @@ Datum recharge(FunctionCallInfo fcinfo, Kind kind) {
     }
     if (prior) {
         static Statement load(
-            "SELECT tx_no, card_id, final_amount FROM app.transactions"
+            SPI_OK_SELECT,
+            "SELECT id, tx_no, card_id, final_amount FROM app.transactions"
             " WHERE id = $1 AND created_at = $2 AND tx_type = 'recharge'",
             {UUIDOID, TIMESTAMPTZOID});
-        SpiResult r = spi.run(load, {p_uuid(prior->id), p_datum(TimestampTzGetDatum(prior->created_at))});
+        SpiResult r = spi.run(load, {p_uuid(prior->id), p_timestamptz(prior->created_at)});
         if (r.empty()) fail(err::IDEMPOTENCY_KEY_REUSED, "This key belongs to a transaction that is not a recharge.");
-        result = {prior->id, r[0].string(1), r[0].uuid(2), r[0].cents(3)};
-    } else {
-        std::optional<LockedCard> card = lock_card(spi, card_id);
-        if (!card) fail(err::CARD_NOT_FOUND, "No card with this id.");
-        if (!accepts(kind, card->type))
-            fail(err::CARD_TYPE_MISMATCH, std::string(name_of(kind)) + " does not accept a " + card->type + " card.");
-        if (merchant_id && card->type == "corporate")
-            fail(err::PERMISSION_DENIED, "Corporate cards are recharged by their company, not at a merchant counter.");
-        require_active(*card);
-        std::optional<int64_t> balance_after = add_cents(card->balance, amount);
-        if (!balance_after) fail(err::BALANCE_LIMIT_EXCEEDED, "The recharge would take the card balance over 9999999999.99.");
-        TxWrite tx{};
-        tx.id = tx_id;
-        tx.prefix = "RCG";
-        tx.type = "recharge";
-        tx.card_id = card_id;
-        tx.merchant_id = merchant_id;
-        tx.raw_cents = amount;
-        tx.final_cents = amount;
-        tx.reason = reason;
-        tx.payment_method = method;
-        tx.external_order_id = order_id;
-        tx.idempotency_key = idem_key;
-        tx.tag = tag;
-        tx.points_before = card->points;
-        tx.audit_action = "card.recharge";
-        tx.balance_after = *balance_after;
-        TxWritten written = record_transaction(spi, caller, tx);
-        result = {tx_id, written.tx_no, card_id, amount};
+        out.add({r[0].cell(1), r[0].cell(2), r[0].cell(3), r[0].cell(4)});
+        spi.finish();
+        return Datum(0);
     }
-    spi.finish();
 
-    TableResult out(fcinfo);
-    out.add({c_datum(uuid_datum(result.tx_id)), c_datum(text_datum(result.tx_no)), c_datum(uuid_datum(result.card_id)),
-             c_datum(cents_datum(result.amount))});
+    std::optional<LockedCard> card = lock_card(spi, card_id);
+    if (!card) fail(err::CARD_NOT_FOUND, "No card with this id.");
+    if (!accepts(kind, card->type))
+        fail(err::CARD_TYPE_MISMATCH,
+             std::string(name_of(kind)) + " does not accept a " + std::string(label(card->type)) + " card.");
+    if (merchant_id && card->type == CardType::Corporate)
+        fail(err::PERMISSION_DENIED, "Corporate cards are recharged by their company, not at a merchant counter.");
+    require_active(*card);
+    std::optional<int64_t> balance_after = add_cents(card->balance, amount);
+    if (!balance_after) fail(err::BALANCE_LIMIT_EXCEEDED, "The recharge would take the card balance over 9999999999.99.");
+    TxWrite tx{};
+    tx.id = tx_id;
+    tx.type = TxType::Recharge;
+    tx.card_id = card_id;
+    tx.merchant_id = merchant_id;
+    tx.raw_cents = amount;
+    tx.final_cents = amount;
+    tx.reason = reason;
+    tx.payment_method = method;
+    tx.external_order_id = order_id;
+    tx.idempotency_key = idem_key;
+    tx.tag = tag;
+    tx.points_before = card->points;
+    tx.audit_action = "card.recharge";
+    tx.balance_after = *balance_after;
+    TxWritten written = record_transaction(spi, caller, tx);
+    spi.finish();
+    out.add({p_uuid(tx_id), written.tx_no, p_uuid(card_id), p_cents(amount)});
     return Datum(0);
 }
 
 }  // namespace
-
-MPS_ENTRY(mps_user_recharge_personal_card) { return recharge(fcinfo, Kind::Personal); }
-MPS_ENTRY(mps_user_recharge_card) { return recharge(fcinfo, Kind::AnyCard); }
-MPS_ENTRY(mps_user_recharge_enterprise_card_admin) { return recharge(fcinfo, Kind::EnterpriseAdmin); }

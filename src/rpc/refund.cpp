@@ -1,24 +1,23 @@
 // app.merchant_refund_tx: partial and repeated refunds of a completed payment, back to the
 // paying card, never more than what remains, whatever the concurrency: the card row lock
 // serializes every refund of the payment (refunds always go to the paying card), and the
-// refunded total is read under that lock.
+// refunded total is read under that lock. SQL: sql/install/90_rpc_refund.sql.
 #include <algorithm>
 #include <stdexcept>
 #include <string>
 
+#include "common/access.hpp"
+#include "common/args.hpp"
+#include "common/movements.hpp"
 #include "core/errors.hpp"
-#include "core/json.hpp"
 #include "core/money.hpp"
 #include "pg/convert.hpp"
-#include "pg/guard.hpp"
+#include "pg/entry.hpp"
 #include "pg/srf.hpp"
-#include "rpc/access.hpp"
-#include "rpc/args.hpp"
-#include "rpc/ledger.hpp"
 
 using namespace mps;
 using namespace mps::pg;
-using namespace mps::rpc;
+using namespace mps::common;
 
 namespace {
 
@@ -33,26 +32,27 @@ int64_t clawback_for(int64_t earned, int64_t final_cents, int64_t refunded_befor
 
 }  // namespace
 
-MPS_ENTRY(mps_merchant_refund_tx) {
-    std::string merchant_code = required_text_arg(fcinfo, 0, "p_merchant_code", 64);
-    std::string original_no = required_text_arg(fcinfo, 1, "p_original_tx_no", 64);
-    int64_t amount = amount_arg(fcinfo, 2, "p_refund_amount");
-    std::optional<std::string> reason = note_arg(fcinfo, 3, "p_reason", 500);
-    Datum tag = tag_arg(fcinfo, 4);
+MPS_ENTRY(mps_merchant_refund_tx, p_merchant_code, p_original_tx_no, p_refund_amount, p_reason, p_tag) {
+    const std::string merchant_code = required_text_arg(args, p_merchant_code, 64);
+    const std::string original_no = required_text_arg(args, p_original_tx_no, 64);
+    const int64_t amount = amount_arg(args, p_refund_amount);
+    const std::optional<std::string> reason = note_arg(args, p_reason, 500);
+    const Datum tag = tag_arg(args, p_tag);
 
     Caller caller = current_caller();
     Spi spi;
     Merchant merchant = merchant_for_staff(spi, caller, merchant_code, true);
 
     static Statement find_original(
+        SPI_OK_SELECT,
         "SELECT tx_id, created_at, tx_type::text, card_id FROM app.tx_registry"
         " WHERE tx_no = $1 AND merchant_id = $2",
         {TEXTOID, UUIDOID});
     SpiResult found = spi.run(find_original, {p_text(original_no), p_uuid(merchant.id)});
     if (found.empty()) fail(err::ORIGINAL_TX_NOT_FOUND, "No transaction " + original_no + " at this merchant.");
     const Uuid original_id = found[0].uuid(1);
-    const Datum original_at = TimestampTzGetDatum(found[0].timestamptz(2));
-    if (found[0].string(3) != "payment") fail(err::TX_NOT_REFUNDABLE, "Only payments can be refunded.");
+    const TimestampTz original_at = found[0].timestamptz(2);
+    if (found[0].label<TxType>(3) != TxType::Payment) fail(err::TX_NOT_REFUNDABLE, "Only payments can be refunded.");
     const Uuid card_id = found[0].uuid(4);
 
     // The paying card's lock orders every refund of this payment.
@@ -60,23 +60,24 @@ MPS_ENTRY(mps_merchant_refund_tx) {
     if (!card) throw std::runtime_error("payment card vanished");
 
     static Statement read_payment(
-        "SELECT p.status::text, p.final_amount, p.points_earned,"
-        "       (SELECT COALESCE(sum(r.final_amount), 0) FROM app.transactions r"
+        SPI_OK_SELECT,
+        "SELECT p.status::text, (p.final_amount * 100)::int8, p.points_earned,"
+        "       (SELECT (COALESCE(sum(r.final_amount), 0) * 100)::int8 FROM app.transactions r"
         "         WHERE r.original_tx_id = p.id AND r.tx_type = 'refund' AND r.status = 'completed')"
         "  FROM app.transactions p WHERE p.id = $1 AND p.created_at = $2",
-        {UUIDOID, TIMESTAMPTZOID}, true);  // generic plan: the payment's partition is pruned at run time
+        {UUIDOID, TIMESTAMPTZOID}, Statement::Plan::Generic);  // the payment's partition is pruned at run time
     // Earlier refunds are summed over every partition: a refund's created_at is the start of
     // its transaction, which may precede the payment's (a transaction begun before the payment
     // committed), so no time bound on refunds is safe.
-    SpiResult pay = spi.run(read_payment, {p_uuid(original_id), p_datum(original_at)});
+    SpiResult pay = spi.run(read_payment, {p_uuid(original_id), p_timestamptz(original_at)});
     if (pay.empty()) throw std::runtime_error("registered payment row missing");
-    const std::string status = pay[0].string(1);
+    const TxStatus status = pay[0].label<TxStatus>(1);
     const int64_t final_cents = pay[0].cents(2);
     const int64_t earned = pay[0].integer(3);
     const int64_t refunded_before = pay[0].cents(4);
     const int64_t remaining = final_cents - refunded_before;
-    if (status == "refunded") fail(err::REFUND_EXCEEDS_REMAINING, "The payment is already fully refunded.");
-    if (status != "completed") fail(err::TX_NOT_REFUNDABLE, "The payment did not complete.");
+    if (status == TxStatus::Refunded) fail(err::REFUND_EXCEEDS_REMAINING, "The payment is already fully refunded.");
+    if (status != TxStatus::Completed) fail(err::TX_NOT_REFUNDABLE, "The payment did not complete.");
     if (amount > remaining)
         fail(err::REFUND_EXCEEDS_REMAINING,
              "The refund of " + format_cents(amount) + " exceeds the refundable remainder of " + format_cents(remaining) + ".");
@@ -87,14 +88,14 @@ MPS_ENTRY(mps_merchant_refund_tx) {
     const int64_t clawback = std::min(clawback_for(earned, final_cents, refunded_before, refunded_after), card->points);
 
     if (refunded_after == final_cents) {
-        static Statement mark_refunded(
-            "UPDATE app.transactions SET status = 'refunded' WHERE id = $1 AND created_at = $2", {UUIDOID, TIMESTAMPTZOID});
-        spi.run(mark_refunded, {p_uuid(original_id), p_datum(original_at)});
+        static Statement mark_refunded(SPI_OK_UPDATE,
+                                       "UPDATE app.transactions SET status = 'refunded' WHERE id = $1 AND created_at = $2",
+                                       {UUIDOID, TIMESTAMPTZOID});
+        spi.run(mark_refunded, {p_uuid(original_id), p_timestamptz(original_at)});
     }
     TxWrite tx{};
     tx.id = random_uuid();
-    tx.prefix = "REF";
-    tx.type = "refund";
+    tx.type = TxType::Refund;
     tx.card_id = card_id;
     tx.merchant_id = merchant.id;
     tx.raw_cents = amount;
@@ -111,7 +112,7 @@ MPS_ENTRY(mps_merchant_refund_tx) {
     TxWritten written = record_transaction(spi, caller, tx);
     spi.finish();
 
-    TableResult out(fcinfo);
-    out.add({c_datum(uuid_datum(tx.id)), c_datum(text_datum(written.tx_no)), c_datum(cents_datum(amount))});
+    TableResult out(args.fcinfo());
+    out.add({p_uuid(tx.id), written.tx_no, p_cents(amount)});
     return Datum(0);
 }

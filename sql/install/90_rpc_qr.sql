@@ -1,6 +1,6 @@
 -- Dynamic QR codes (src/rpc/qr.cpp).
 
-CREATE FUNCTION app.rotate_card_qr(p_card_id uuid, p_card_type text DEFAULT NULL, p_ttl_seconds integer DEFAULT 900)
+CREATE OR REPLACE FUNCTION app.rotate_card_qr(p_card_id uuid, p_card_type text DEFAULT NULL, p_ttl_seconds integer DEFAULT 900)
 RETURNS TABLE (qr_plain text, qr_expires_at timestamptz)
 LANGUAGE c VOLATILE SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
@@ -10,7 +10,7 @@ COMMENT ON FUNCTION app.rotate_card_qr(uuid, text, integer) IS
   'Issues a new QR code for the card (the previous one stops working); the plaintext is returned only here.';
 SELECT sec.grant_execute('app.rotate_card_qr(uuid, text, integer)', ARRAY['authenticated', 'service_role']);
 
-CREATE FUNCTION app.revoke_card_qr(p_card_id uuid)
+CREATE OR REPLACE FUNCTION app.revoke_card_qr(p_card_id uuid)
 RETURNS boolean
 LANGUAGE c VOLATILE SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
@@ -19,7 +19,7 @@ AS 'MODULE_PATHNAME', 'mps_revoke_card_qr';
 COMMENT ON FUNCTION app.revoke_card_qr(uuid) IS 'Ends the card''s live QR code; true when there was one.';
 SELECT sec.grant_execute('app.revoke_card_qr(uuid)', ARRAY['authenticated', 'service_role']);
 
-CREATE FUNCTION app.validate_qr_plain(p_qr_plain text)
+CREATE OR REPLACE FUNCTION app.validate_qr_plain(p_qr_plain text)
 RETURNS uuid
 LANGUAGE c STABLE SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
@@ -29,7 +29,7 @@ COMMENT ON FUNCTION app.validate_qr_plain(text) IS
   'The card id behind a live QR code; merchant staff, platform administrators or the card holder.';
 SELECT sec.grant_execute('app.validate_qr_plain(text)', ARRAY['authenticated', 'service_role']);
 
-CREATE FUNCTION app.cron_rotate_qr_tokens(p_ttl_seconds integer DEFAULT 300)
+CREATE OR REPLACE FUNCTION app.cron_rotate_qr_tokens(p_ttl_seconds integer DEFAULT 300)
 RETURNS integer
 LANGUAGE c VOLATILE SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp

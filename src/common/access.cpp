@@ -1,13 +1,14 @@
-#include "rpc/access.hpp"
+#include "common/access.hpp"
 
 #include "core/errors.hpp"
 
-namespace mps::rpc {
+namespace mps::common {
 
 using namespace mps::pg;
 
 Merchant merchant_for_staff(Spi& spi, const Caller& caller, const std::string& code, bool require_active) {
     static Statement stmt(
+        SPI_OK_SELECT,
         "SELECT m.id, m.status::text,"
         "       (SELECT u.role::text FROM app.merchant_users u"
         "         WHERE u.merchant_id = m.id AND u.user_id = $2 AND u.active)"
@@ -15,21 +16,21 @@ Merchant merchant_for_staff(Spi& spi, const Caller& caller, const std::string& c
         {TEXTOID, UUIDOID});
     SpiResult r = spi.run(stmt, {p_text(code), p_opt_uuid(caller.user_id)});
     if (r.empty()) fail(err::MERCHANT_NOT_FOUND_OR_INACTIVE, "No merchant has this code.");
-    Merchant m;
-    m.id = r[0].uuid(1);
-    m.status = r[0].string(2);
-    m.staff_role = r[0].opt_string(3);
-    if (!m.staff_role) {
-        m.admin = is_platform_admin(spi, caller);
-        if (!m.admin) fail(err::PERMISSION_DENIED, "The caller is not staff of this merchant.");
-    }
-    if (require_active && m.status != "active")
-        fail(err::MERCHANT_NOT_FOUND_OR_INACTIVE, "The merchant is " + m.status + ".");
+    Merchant m{r[0].uuid(1), r[0].label<PartyStatus>(2), r[0].opt_label<MerchantRole>(3), std::nullopt};
+    if (!m.staff_role && !is_admin(spi, caller, m)) fail(err::PERMISSION_DENIED, "The caller is not staff of this merchant.");
+    if (require_active && m.status != PartyStatus::Active)
+        fail(err::MERCHANT_NOT_FOUND_OR_INACTIVE, "The merchant is " + std::string(label(m.status)) + ".");
     return m;
+}
+
+bool is_admin(Spi& spi, const Caller& caller, Merchant& m) {
+    if (!m.admin) m.admin = is_platform_admin(spi, caller);
+    return *m.admin;
 }
 
 CardHolder card_holder(Spi& spi, const Caller& caller, const Uuid& card_id) {
     static Statement stmt(
+        SPI_OK_SELECT,
         "SELECT c.card_type::text, COALESCE(c.owner_member_id = p.id, false), b.role::text,"
         "       COALESCE(p.status = 'active', false)"
         "  FROM app.member_cards c"
@@ -40,12 +41,12 @@ CardHolder card_holder(Spi& spi, const Caller& caller, const Uuid& card_id) {
     CardHolder h;
     SpiResult r = spi.run(stmt, {p_uuid(card_id), p_opt_uuid(caller.user_id)});
     if (r.empty()) return h;
-    h.card_type = r[0].string(1);
+    h.card_type = r[0].label<CardType>(1);
     if (!caller.user_id) return h;
-    h.owner = r[0].boolean(2);
-    h.binding_role = r[0].opt_string(3);
+    h.standing.owner = r[0].boolean(2);
+    h.standing.binding = r[0].opt_label<BindingRole>(3);
     h.member_active = r[0].boolean(4);
     return h;
 }
 
-}  // namespace mps::rpc
+}  // namespace mps::common

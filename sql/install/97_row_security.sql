@@ -1,14 +1,15 @@
--- Row-level security (default deny, read-only policies) and table privileges (DESIGN §3).
--- Writes happen only inside the RPCs, which run as the extension owner.
+-- Row-level security (default deny, read-only policies; ARCHITECTURE.md §3). Writes happen only
+-- inside the RPCs, which run as the extension owner. Re-run by every upgrade: functions are
+-- replaced and each policy is dropped and made again, so an upgraded database gets exactly these.
 
 -- The caller's member id / readable cards / staffed merchants, evaluated once per query
 -- (policies wrap them in a scalar sub-select) and compared with row columns.
-CREATE FUNCTION sec.my_member_id() RETURNS uuid
+CREATE OR REPLACE FUNCTION sec.my_member_id() RETURNS uuid
 LANGUAGE sql STABLE SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
 AS $$ SELECT id FROM app.member_profiles WHERE user_id = sec.uid() $$;
 
-CREATE FUNCTION sec.my_card_ids() RETURNS uuid[]
+CREATE OR REPLACE FUNCTION sec.my_card_ids() RETURNS uuid[]
 LANGUAGE sql STABLE SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
 AS $$
@@ -21,7 +22,7 @@ AS $$
   ) s
 $$;
 
-CREATE FUNCTION sec.my_merchant_ids() RETURNS uuid[]
+CREATE OR REPLACE FUNCTION sec.my_merchant_ids() RETURNS uuid[]
 LANGUAGE sql STABLE SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
 AS $$
@@ -50,28 +51,40 @@ ALTER TABLE audit.event_log ENABLE ROW LEVEL SECURITY;
 
 -- Read-only policies. Tables without a policy (admin_users, registries, audit) show no rows
 -- to anyone subject to RLS.
+DROP POLICY IF EXISTS levels_public_read ON app.membership_levels;
 CREATE POLICY levels_public_read ON app.membership_levels FOR SELECT USING (true);
+DROP POLICY IF EXISTS member_reads_own_profile ON app.member_profiles;
 CREATE POLICY member_reads_own_profile ON app.member_profiles FOR SELECT
   USING (user_id = (SELECT sec.uid()));
+DROP POLICY IF EXISTS member_reads_own_identities ON app.member_external_identities;
 CREATE POLICY member_reads_own_identities ON app.member_external_identities FOR SELECT
   USING (member_id = (SELECT sec.my_member_id()));
+DROP POLICY IF EXISTS member_reads_own_cards ON app.member_cards;
 CREATE POLICY member_reads_own_cards ON app.member_cards FOR SELECT
   USING (id = ANY ((SELECT sec.my_card_ids())::uuid[]));
+DROP POLICY IF EXISTS member_reads_card_bindings ON app.card_bindings;
 CREATE POLICY member_reads_card_bindings ON app.card_bindings FOR SELECT
   USING (card_id = ANY ((SELECT sec.my_card_ids())::uuid[]));
+DROP POLICY IF EXISTS member_reads_card_qr_state ON app.card_qr_state;
 CREATE POLICY member_reads_card_qr_state ON app.card_qr_state FOR SELECT
   USING (card_id = ANY ((SELECT sec.my_card_ids())::uuid[]));
+DROP POLICY IF EXISTS member_reads_card_qr_history ON app.card_qr_history;
 CREATE POLICY member_reads_card_qr_history ON app.card_qr_history FOR SELECT
   USING (card_id = ANY ((SELECT sec.my_card_ids())::uuid[]));
+DROP POLICY IF EXISTS member_reads_point_ledger ON app.point_ledger;
 CREATE POLICY member_reads_point_ledger ON app.point_ledger FOR SELECT
   USING (card_id = ANY ((SELECT sec.my_card_ids())::uuid[]));
+DROP POLICY IF EXISTS member_or_staff_reads_transactions ON app.transactions;
 CREATE POLICY member_or_staff_reads_transactions ON app.transactions FOR SELECT
   USING (card_id = ANY ((SELECT sec.my_card_ids())::uuid[])
          OR merchant_id = ANY ((SELECT sec.my_merchant_ids())::uuid[]));
+DROP POLICY IF EXISTS staff_reads_merchant ON app.merchants;
 CREATE POLICY staff_reads_merchant ON app.merchants FOR SELECT
   USING (id = ANY ((SELECT sec.my_merchant_ids())::uuid[]));
+DROP POLICY IF EXISTS staff_reads_merchant_users ON app.merchant_users;
 CREATE POLICY staff_reads_merchant_users ON app.merchant_users FOR SELECT
   USING (merchant_id = ANY ((SELECT sec.my_merchant_ids())::uuid[]));
+DROP POLICY IF EXISTS staff_reads_settlements ON app.settlements;
 CREATE POLICY staff_reads_settlements ON app.settlements FOR SELECT
   USING (merchant_id = ANY ((SELECT sec.my_merchant_ids())::uuid[]));
 

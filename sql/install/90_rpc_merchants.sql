@@ -1,0 +1,20 @@
+-- Merchants and their staff (src/rpc/merchants.cpp).
+
+CREATE OR REPLACE FUNCTION app.create_merchant(p_code text, p_name text, p_contact text DEFAULT NULL)
+RETURNS uuid
+LANGUAGE c VOLATILE SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+SET row_security = on
+AS 'MODULE_PATHNAME', 'mps_create_merchant';
+COMMENT ON FUNCTION app.create_merchant(text, text, text) IS 'Creates a merchant; platform administrators only. Returns its id.';
+SELECT sec.grant_execute('app.create_merchant(text, text, text)', ARRAY['authenticated', 'service_role']);
+
+CREATE OR REPLACE FUNCTION app.add_merchant_user(p_merchant_code text, p_user_id uuid, p_role text DEFAULT 'cashier')
+RETURNS void
+LANGUAGE c VOLATILE SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+SET row_security = on
+AS 'MODULE_PATHNAME', 'mps_add_merchant_user';
+COMMENT ON FUNCTION app.add_merchant_user(text, uuid, text) IS
+  'Adds (or re-activates) a staff member: owner/manager/cashier. Platform administrators or the merchant''s owner/manager.';
+SELECT sec.grant_execute('app.add_merchant_user(text, uuid, text)', ARRAY['authenticated', 'service_role']);

@@ -1,0 +1,44 @@
+// Authorization lookups shared by the RPCs (ARCHITECTURE.md §3): merchant staff and card
+// holders. The rules themselves (who may use which card type) are in core/cards.hpp.
+#pragma once
+
+#include <optional>
+#include <string>
+
+#include "core/cards.hpp"
+#include "core/ids.hpp"
+#include "core/labels.hpp"
+#include "pg/identity.hpp"
+#include "pg/spi.hpp"
+
+namespace mps::common {
+
+struct Merchant {
+    Uuid id;
+    PartyStatus status;
+    std::optional<MerchantRole> staff_role;  // the caller's role there, when active staff
+    // The caller is a platform administrator. Looked up only when the staff role does not
+    // already allow the call: see is_admin().
+    std::optional<bool> admin;
+};
+
+// The merchant by code, with the caller's standing. Raises MERCHANT_NOT_FOUND_OR_INACTIVE
+// (unknown code, or not active when require_active), PERMISSION_DENIED (neither staff nor
+// platform administrator).
+Merchant merchant_for_staff(pg::Spi& spi, const pg::Caller& caller, const std::string& code, bool require_active);
+
+// Whether the caller is a platform administrator (administrators keep their rights at a
+// merchant where they are also staff); one query at most per call.
+bool is_admin(pg::Spi& spi, const pg::Caller& caller, Merchant& m);
+
+// The caller's relation to a card, through the member profile of the JWT user.
+struct CardHolder {
+    std::optional<CardType> card_type;  // nullopt: no such card
+    CardStanding standing;              // owner / active binding of the caller's member
+    bool member_active = false;         // the caller's member profile is active
+    // The caller may use the card (core/cards.hpp may_use_card).
+    bool may_use() const noexcept { return card_type && may_use_card(*card_type, standing); }
+};
+CardHolder card_holder(pg::Spi& spi, const pg::Caller& caller, const Uuid& card_id);
+
+}  // namespace mps::common

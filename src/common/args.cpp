@@ -1,0 +1,133 @@
+#include "common/args.hpp"
+
+#include <string>
+
+#include "core/errors.hpp"
+#include "core/money.hpp"
+#include "pg/convert.hpp"
+#include "pg/guard.hpp"
+
+namespace mps::common {
+
+namespace {
+
+bool is_blank(const std::string& s) { return s.find_first_not_of(" \t\r\n") == std::string::npos; }
+
+std::string param(const pg::Args& args, int n) { return std::string(args.name(n)); }
+
+// The text of argument n, or nullopt when it is NULL or not declared.
+std::optional<std::string> text_or_null(const pg::Args& args, int n) {
+    if (!args.has(n)) return std::nullopt;
+    return pg::text_value(args.datum(n));
+}
+
+int64_t cents_from_text(const std::string& text, const std::string& name) {
+    ParsedCents parsed = parse_cents(text);
+    switch (parsed.status) {
+        case ParseStatus::Ok:
+            if (parsed.cents <= 0) fail(err::INVALID_AMOUNT, name + " must be greater than zero.");
+            return parsed.cents;
+        case ParseStatus::NotANumber: fail(err::INVALID_AMOUNT, name + " is NaN.");
+        case ParseStatus::Infinite: fail(err::INVALID_AMOUNT, name + " is infinite.");
+        case ParseStatus::TooManyDecimals:
+            fail(err::INVALID_AMOUNT, name + " has more than two decimals.", "Amounts are in cents: round to 0.01.");
+        case ParseStatus::OutOfRange: fail(err::INVALID_AMOUNT, name + " exceeds 9999999999.99.");
+        case ParseStatus::Malformed: break;
+    }
+    fail(err::INVALID_AMOUNT, name + " is not a number.");
+}
+
+}  // namespace
+
+size_t utf8_length(const std::string& s) {
+    size_t n = 0;
+    for (unsigned char c : s) n += (c & 0xC0) != 0x80;
+    return n;
+}
+
+int64_t amount_arg(const pg::Args& args, int n) {
+    args.require_declared(n);
+    std::optional<int64_t> cents = optional_amount_arg(args, n);
+    if (!cents) fail(err::INVALID_AMOUNT, param(args, n) + " is required.");
+    return *cents;
+}
+
+// The argument's numeric text (numeric_out) is parsed by the pure, unit-tested core: it is the
+// exact decimal the client sent, so NaN, infinities and a third decimal are seen as such.
+std::optional<int64_t> optional_amount_arg(const pg::Args& args, int n) {
+    if (!args.has(n)) return std::nullopt;
+    return cents_from_text(pg::numeric_text(args.datum(n)), param(args, n));
+}
+
+std::string required_text_arg(const pg::Args& args, int n, size_t max_len) {
+    args.require_declared(n);
+    std::optional<std::string> v = optional_text_arg(args, n, max_len);
+    if (!v) fail(err::INVALID_ARGUMENT, param(args, n) + " is required.");
+    return *v;
+}
+
+std::optional<std::string> optional_text_arg(const pg::Args& args, int n, size_t max_len) {
+    std::optional<std::string> v = text_or_null(args, n);
+    if (!v) return std::nullopt;
+    if (is_blank(*v)) fail(err::INVALID_ARGUMENT, param(args, n) + " is empty.");
+    if (utf8_length(*v) > max_len)
+        fail(err::INVALID_ARGUMENT, param(args, n) + " is longer than " + std::to_string(max_len) + " characters.");
+    return v;
+}
+
+std::optional<std::string> note_arg(const pg::Args& args, int n, size_t max_len) {
+    std::optional<std::string> v = text_or_null(args, n);
+    if (!v || is_blank(*v)) return std::nullopt;
+    if (utf8_length(*v) > max_len)
+        fail(err::INVALID_ARGUMENT, param(args, n) + " is longer than " + std::to_string(max_len) + " characters.");
+    return v;
+}
+
+std::optional<std::string> raw_text_arg(const pg::Args& args, int n) { return text_or_null(args, n); }
+
+Uuid required_uuid_arg(const pg::Args& args, int n) {
+    args.require_declared(n);
+    if (!args.has(n)) fail(err::INVALID_ARGUMENT, param(args, n) + " is required.");
+    return pg::uuid_value(args.datum(n));
+}
+
+std::optional<int32_t> optional_int32_arg(const pg::Args& args, int n) {
+    if (!args.has(n)) return std::nullopt;
+    return DatumGetInt32(args.datum(n));
+}
+
+Datum tag_arg(const pg::Args& args, int n) {
+    if (!args.has(n)) return pg::jsonb_datum("{}");
+    Datum d = args.datum(n);
+    struct Shape {
+        bool object;
+        size_t bytes;
+    };
+    Shape shape = pg::call([&] {
+        Jsonb* jb = DatumGetJsonbP(d);
+        return Shape{JB_ROOT_IS_OBJECT(jb) && !JB_ROOT_IS_SCALAR(jb), size_t(VARSIZE(jb))};
+    });
+    if (!shape.object) fail(err::INVALID_TAG, param(args, n) + " must be a JSON object.");
+    if (shape.bytes > 4096) fail(err::INVALID_TAG, param(args, n) + " is larger than 4 kB.");
+    return pg::call([&] { return PointerGetDatum(DatumGetJsonbP(d)); });
+}
+
+std::string qr_arg(const pg::Args& args, int n) {
+    args.require_declared(n);
+    std::optional<std::string> v = text_or_null(args, n);
+    if (!v || v->empty()) fail(err::INVALID_QR_FORMAT, param(args, n) + " is required.");
+    if (!is_qr_token(*v))
+        fail(err::INVALID_QR_FORMAT, "The scanned text is not an mps QR code.", "Scan the member's current QR code again.");
+    return *v;
+}
+
+std::string word_arg(const pg::Args& args, int n, size_t max_len, const char* fallback) {
+    std::optional<std::string> v = text_or_null(args, n);
+    if (!v) return fallback;
+    bool ok = !v->empty() && v->size() <= max_len;
+    for (char c : *v) ok = ok && ((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_');
+    if (!ok) fail(err::INVALID_ARGUMENT, param(args, n) + " must be 1.." + std::to_string(max_len) + " of a-z, 0-9, _.");
+    return *v;
+}
+
+}  // namespace mps::common

@@ -1,0 +1,80 @@
+#include "common/request_keys.hpp"
+
+#include <sodium.h>
+
+#include <stdexcept>
+
+#include "core/errors.hpp"
+#include "pg/convert.hpp"
+
+namespace mps::common {
+
+using namespace mps::pg;
+
+namespace {
+
+// Compared in constant time: a fingerprint is a digest of the request.
+bool same_fingerprint(const Row& row, int col, const std::array<uint8_t, 32>& fp) {
+    if (row.is_null(col)) return false;
+    std::string_view stored = row.bytes(col);
+    return stored.size() == fp.size() && sodium_memcmp(stored.data(), fp.data(), fp.size()) == 0;
+}
+
+}  // namespace
+
+std::optional<PriorTx> claim_request_keys(Spi& spi, const RequestKeys& keys, const Uuid& new_tx_id) {
+    static Statement claim_key(
+        SPI_OK_INSERT_RETURNING,
+        "INSERT INTO app.idempotency_registry (idempotency_key, fingerprint, tx_id, tx_created_at)"
+        " VALUES ($1, $2, $3, now()) ON CONFLICT (idempotency_key) DO NOTHING RETURNING 1",
+        {TEXTOID, BYTEAOID, UUIDOID});
+    static Statement read_key(
+        SPI_OK_SELECT,
+        "SELECT fingerprint, tx_id, tx_created_at FROM app.idempotency_registry WHERE idempotency_key = $1",
+        {TEXTOID});
+    static Statement release_key(
+        SPI_OK_DELETE, "DELETE FROM app.idempotency_registry WHERE idempotency_key = $1 AND tx_id = $2",
+        {TEXTOID, UUIDOID});
+    static Statement claim_order(
+        SPI_OK_INSERT_RETURNING,
+        "INSERT INTO app.merchant_order_registry (merchant_id, external_order_id, fingerprint, tx_id, tx_created_at)"
+        " VALUES ($1, $2, $3, $4, now())"
+        " ON CONFLICT ((COALESCE(merchant_id, '00000000-0000-0000-0000-000000000000'::uuid)), external_order_id)"
+        " DO NOTHING RETURNING 1",
+        {UUIDOID, TEXTOID, BYTEAOID, UUIDOID});
+    static Statement read_order(
+        SPI_OK_SELECT,
+        "SELECT fingerprint, tx_id, tx_created_at FROM app.merchant_order_registry"
+        " WHERE COALESCE(merchant_id, '00000000-0000-0000-0000-000000000000'::uuid)"
+        "     = COALESCE($1, '00000000-0000-0000-0000-000000000000'::uuid) AND external_order_id = $2",
+        {UUIDOID, TEXTOID});
+
+    Value fp = p_bytea(keys.fingerprint.data(), keys.fingerprint.size());
+    bool key_claimed = false;
+    if (keys.idempotency_key) {
+        // Waits for a concurrent holder of the key to finish; a committed holder wins.
+        if (spi.run(claim_key, {p_text(*keys.idempotency_key), fp, p_uuid(new_tx_id)}).empty()) {
+            SpiResult prior = spi.run(read_key, {p_text(*keys.idempotency_key)});
+            if (prior.empty()) throw std::runtime_error("idempotency key vanished while claimed");
+            if (!same_fingerprint(prior[0], 1, keys.fingerprint))
+                fail(err::IDEMPOTENCY_KEY_REUSED, "This idempotency key was already used for a different request.",
+                     "Use a new key for a new request; reuse a key only to retry the very same request.");
+            return PriorTx{prior[0].uuid(2), prior[0].timestamptz(3)};
+        }
+        key_claimed = true;
+    }
+    if (keys.external_order_id) {
+        if (spi.run(claim_order, {p_opt_uuid(keys.merchant_id), p_text(*keys.external_order_id), fp, p_uuid(new_tx_id)})
+                .empty()) {
+            SpiResult prior = spi.run(read_order, {p_opt_uuid(keys.merchant_id), p_text(*keys.external_order_id)});
+            if (prior.empty()) throw std::runtime_error("external order id vanished while claimed");
+            if (!same_fingerprint(prior[0], 1, keys.fingerprint))
+                fail(err::EXTERNAL_ORDER_ID_REUSED, "This external order id was already used for a different request.");
+            if (key_claimed) spi.run(release_key, {p_text(*keys.idempotency_key), p_uuid(new_tx_id)});
+            return PriorTx{prior[0].uuid(2), prior[0].timestamptz(3)};
+        }
+    }
+    return std::nullopt;
+}
+
+}  // namespace mps::common

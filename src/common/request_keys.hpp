@@ -1,0 +1,33 @@
+// Idempotency keys and merchant order ids of money requests (ARCHITECTURE.md §4): the same key
+// with the same request returns the original transaction (also while the first call is still
+// in flight: the claim waits for it), the same key with a different request is refused.
+#pragma once
+
+#include <array>
+#include <optional>
+#include <string>
+
+#include "core/ids.hpp"
+#include "pg/spi.hpp"
+
+namespace mps::common {
+
+struct RequestKeys {
+    std::optional<std::string> idempotency_key;
+    std::optional<std::string> external_order_id;
+    std::optional<Uuid> merchant_id;  // scope of external_order_id (none = platform)
+    std::array<uint8_t, 32> fingerprint;
+};
+
+// The transaction an earlier request with the same key wrote.
+struct PriorTx {
+    Uuid id;
+    TimestampTz created_at;
+};
+
+// Claims the keys for new_tx_id. When a key already belongs to a transaction (committed, or
+// in flight: the claim waits for it), returns that transaction if the request is the same,
+// and raises IDEMPOTENCY_KEY_REUSED / EXTERNAL_ORDER_ID_REUSED if it is not.
+std::optional<PriorTx> claim_request_keys(pg::Spi& spi, const RequestKeys& keys, const Uuid& new_tx_id);
+
+}  // namespace mps::common

@@ -1,0 +1,40 @@
+// What each card type allows, and who may use a card (ARCHITECTURE.md §2 card-type table).
+// Pure C++: the rules are written once here and used by every RPC that acts on a card.
+#pragma once
+
+#include <optional>
+
+#include "core/labels.hpp"
+
+namespace mps {
+
+// Standard and prepaid cards earn points and take the level discount; corporate cards pay a
+// fixed discount; vouchers pay their face value once.
+constexpr bool earns_points(CardType type) noexcept {
+    return type == CardType::Standard || type == CardType::Prepaid;
+}
+
+// Money can be added to standard, prepaid and corporate cards, never to a voucher.
+constexpr bool rechargeable(CardType type) noexcept { return type != CardType::Voucher; }
+
+// The caller's standing towards one card, as read from the database.
+struct CardStanding {
+    bool owner = false;                 // owner_member_id is the caller's member
+    std::optional<BindingRole> binding; // the caller's active binding, if any
+};
+
+// Who may use a card — show its QR code, recharge it themselves, rotate or revoke its QR:
+// the owner of a standard card or voucher; the owner and every bound owner/admin/member of a
+// prepaid card (not a viewer); only the owners and admins bound to a corporate card.
+constexpr bool may_use_card(CardType type, const CardStanding& s) noexcept {
+    const bool manager = s.binding == BindingRole::Owner || s.binding == BindingRole::Admin;
+    switch (type) {
+        case CardType::Standard:
+        case CardType::Voucher: return s.owner;
+        case CardType::Prepaid: return s.owner || manager || s.binding == BindingRole::Member;
+        case CardType::Corporate: return manager;
+    }
+    return false;
+}
+
+}  // namespace mps

@@ -1,0 +1,83 @@
+// The SQL enums of mps as C++ enums (ARCHITECTURE.md §2), with their labels. Code compares
+// enums; labels are parsed once, where a value comes out of SQL, and printed where one goes in.
+// The label lists must equal the install script's CREATE TYPE ... AS ENUM lists in order
+// (test/pgtap/04_rpc_contract.sql compares them through app.library_labels()).
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <string_view>
+
+namespace mps {
+
+enum class CardType : uint8_t { Standard, Prepaid, Corporate, Voucher };
+enum class CardStatus : uint8_t { Active, Frozen, Expired, Closed };
+enum class BindingRole : uint8_t { Owner, Admin, Member, Viewer };
+enum class MerchantRole : uint8_t { Owner, Manager, Cashier };
+// app.member_status and app.merchant_status have the same labels.
+enum class PartyStatus : uint8_t { Active, Suspended, Closed };
+enum class TxType : uint8_t { Payment, Refund, Recharge, Adjustment };
+enum class TxStatus : uint8_t { Completed, Refunded, Failed };
+
+// Labels<E>::sql_type names the SQL enum and Labels<E>::names lists its labels in order.
+template <typename E>
+struct Labels;
+
+template <>
+struct Labels<CardType> {
+    static constexpr std::string_view sql_type = "app.card_type";
+    static constexpr std::string_view names[] = {"standard", "prepaid", "corporate", "voucher"};
+};
+template <>
+struct Labels<CardStatus> {
+    static constexpr std::string_view sql_type = "app.card_status";
+    static constexpr std::string_view names[] = {"active", "frozen", "expired", "closed"};
+};
+template <>
+struct Labels<BindingRole> {
+    static constexpr std::string_view sql_type = "app.binding_role";
+    static constexpr std::string_view names[] = {"owner", "admin", "member", "viewer"};
+};
+template <>
+struct Labels<MerchantRole> {
+    static constexpr std::string_view sql_type = "app.merchant_role";
+    static constexpr std::string_view names[] = {"owner", "manager", "cashier"};
+};
+template <>
+struct Labels<PartyStatus> {
+    static constexpr std::string_view sql_type = "app.member_status";
+    static constexpr std::string_view names[] = {"active", "suspended", "closed"};
+};
+template <>
+struct Labels<TxType> {
+    static constexpr std::string_view sql_type = "app.tx_type";
+    static constexpr std::string_view names[] = {"payment", "refund", "recharge", "adjustment"};
+};
+
+template <>
+struct Labels<TxStatus> {
+    static constexpr std::string_view sql_type = "app.tx_status";
+    static constexpr std::string_view names[] = {"completed", "refunded", "failed"};
+};
+
+template <typename E>
+constexpr size_t label_count() noexcept {
+    return sizeof(Labels<E>::names) / sizeof(Labels<E>::names[0]);
+}
+
+// The SQL label of a value, e.g. label(CardType::Prepaid) == "prepaid".
+template <typename E>
+constexpr std::string_view label(E value) noexcept {
+    return Labels<E>::names[static_cast<size_t>(value)];
+}
+
+// The value of a label; nullopt for anything that is not exactly one of the labels.
+template <typename E>
+constexpr std::optional<E> parse_label(std::string_view text) noexcept {
+    for (size_t i = 0; i < label_count<E>(); ++i)
+        if (Labels<E>::names[i] == text) return static_cast<E>(i);
+    return std::nullopt;
+}
+
+}  // namespace mps

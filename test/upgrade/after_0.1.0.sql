@@ -1,0 +1,86 @@
+-- After ALTER EXTENSION mps UPDATE on the database fill_0.1.0.sql filled: the money path
+-- works on the rows 0.1.0 wrote. Each check raises (and stops the script) when it does not hold.
+\set ON_ERROR_STOP 1
+\set QUIET 1
+SELECT v AS alice_card FROM upgrade_fixture.kv WHERE k = 'alice_card' \gset
+SELECT v AS bob_card FROM upgrade_fixture.kv WHERE k = 'bob_card' \gset
+SELECT v AS prepaid_card FROM upgrade_fixture.kv WHERE k = 'prepaid_card' \gset
+SELECT v AS alice_qr FROM upgrade_fixture.kv WHERE k = 'alice_qr' \gset
+SELECT v AS pay1 FROM upgrade_fixture.kv WHERE k = 'pay1' \gset
+SELECT v AS pay2 FROM upgrade_fixture.kv WHERE k = 'pay2' \gset
+SELECT v AS rcg_alice FROM upgrade_fixture.kv WHERE k = 'rcg_alice' \gset
+CREATE FUNCTION upgrade_fixture.check(p_ok boolean, p_what text) RETURNS text
+LANGUAGE plpgsql AS $$
+BEGIN
+  IF p_ok IS NOT TRUE THEN RAISE EXCEPTION 'upgrade check failed: %', p_what; END IF;
+  RETURN 'ok: ' || p_what;
+END $$;
+-- Checks also run inside transactions switched to the API roles.
+GRANT USAGE ON SCHEMA upgrade_fixture TO PUBLIC;
+\pset tuples_only on
+
+-- Balances as 0.1.0 left them: Alice 500 - 120 + 20 - 33.33 + 33.33 = 400.00.
+SELECT upgrade_fixture.check(balance = 400.00, 'Alice''s card keeps its 0.1.0 balance') FROM app.member_cards WHERE id = :'alice_card';
+-- A retry of a 0.1.0 recharge with its key returns the 0.1.0 transaction, and moves nothing.
+SELECT upgrade_fixture.check(tx_no = :'rcg_alice', 'a 0.1.0 recharge retried with its idempotency key returns the same transaction')
+  FROM app.user_recharge_card(:'alice_card', 500.00, 'wechat', 'topup', '{"channel":"app"}', 'wx-upg-0001', 'upg-order-0001');
+-- The same key with another amount is refused.
+DO $$
+BEGIN
+  PERFORM app.user_recharge_card((SELECT v::uuid FROM upgrade_fixture.kv WHERE k = 'alice_card'), 501.00, 'wechat',
+                                 'topup', '{"channel":"app"}', 'wx-upg-0001', 'upg-order-0001');
+  RAISE EXCEPTION 'upgrade check failed: a 0.1.0 key reused for another amount was accepted';
+EXCEPTION WHEN SQLSTATE 'PT409' THEN NULL;
+END $$;
+SELECT upgrade_fixture.check(balance = 400.00, 'retries moved no money') FROM app.member_cards WHERE id = :'alice_card';
+
+-- The cashier refunds more of a 0.1.0 payment (100.00 remain of 120.00), never more than remains.
+BEGIN;
+SET LOCAL ROLE authenticated;
+SET LOCAL request.jwt.claims = '{"sub":"a7000000-0000-4000-8000-000000000003","role":"authenticated"}';
+SELECT upgrade_fixture.check(refunded_amount = 60.00, 'a 0.1.0 payment is refunded after the upgrade')
+  FROM app.merchant_refund_tx('UPG_SHOP', :'pay1', 60.00, 'after upgrade');
+COMMIT;
+DO $$
+BEGIN
+  PERFORM app.merchant_refund_tx('UPG_SHOP', (SELECT v FROM upgrade_fixture.kv WHERE k = 'pay1'), 40.01);
+  RAISE EXCEPTION 'upgrade check failed: a refund over what remains of a 0.1.0 payment was accepted';
+EXCEPTION WHEN SQLSTATE 'P0001' THEN NULL;
+END $$;
+-- The fully refunded 0.1.0 payment stays unrefundable.
+DO $$
+BEGIN
+  PERFORM app.merchant_refund_tx('UPG_SHOP', (SELECT v FROM upgrade_fixture.kv WHERE k = 'pay2'), 0.01);
+  RAISE EXCEPTION 'upgrade check failed: a fully refunded 0.1.0 payment was refunded again';
+EXCEPTION WHEN SQLSTATE 'P0001' THEN NULL;
+END $$;
+
+-- The QR code Alice got from 0.1.0 still pays; a retry of the 0.1.0 charge returns it.
+BEGIN;
+SET LOCAL ROLE authenticated;
+SET LOCAL request.jwt.claims = '{"sub":"a7000000-0000-4000-8000-000000000003","role":"authenticated"}';
+SELECT upgrade_fixture.check(tx_no = :'pay1', 'a 0.1.0 charge retried with its key returns the same payment')
+  FROM app.merchant_charge_by_qr('UPG_SHOP', :'alice_qr', 120.00, 'lunch', '{"table":4}', 'pos-upg-0001', 'upg-pos-order-1');
+SELECT upgrade_fixture.check(final_amount = 10.00, 'a new charge on a 0.1.0 card and QR code')
+  FROM app.merchant_charge_by_qr('UPG_SHOP', :'alice_qr', 10.00);
+COMMIT;
+-- Alice rotates her QR code after the upgrade; the new one pays at the other merchant too.
+BEGIN;
+SET LOCAL ROLE authenticated;
+SET LOCAL request.jwt.claims = '{"sub":"a7000000-0000-4000-8000-000000000001","role":"authenticated"}';
+SELECT qr_plain AS alice_qr2 FROM app.rotate_card_qr(:'alice_card') \gset
+COMMIT;
+SELECT upgrade_fixture.check(final_amount = 5.00, 'a QR code rotated after the upgrade pays')
+  FROM app.merchant_charge_by_qr('UPG_CAFE', :'alice_qr2', 5.00);
+-- Bob pays from the shared prepaid card 0.1.0 made; a new member registers.
+BEGIN;
+SET LOCAL ROLE authenticated;
+SET LOCAL request.jwt.claims = '{"sub":"a7000000-0000-4000-8000-000000000002","role":"authenticated"}';
+SELECT qr_plain AS prepaid_qr2 FROM app.rotate_card_qr(:'prepaid_card') \gset
+COMMIT;
+SELECT upgrade_fixture.check(final_amount = 4.50, 'a member bound in 0.1.0 pays from the shared card')
+  FROM app.merchant_charge_by_qr('UPG_CAFE', :'prepaid_qr2', 4.50);
+SELECT app.create_member_profile('After Upgrade', NULL, NULL) AS new_member \gset
+SELECT upgrade_fixture.check(count(*) = 1, 'a member registered after the upgrade gets a standard card')
+  FROM app.member_cards WHERE owner_member_id = :'new_member' AND card_type = 'standard';
+SELECT upgrade_fixture.check(NOT EXISTS (SELECT 1 FROM app.verify_ledger()), 'app.verify_ledger() is clean after the money path ran');
