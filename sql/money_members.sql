@@ -139,6 +139,17 @@ SELECT app.add_merchant_user('MM_SHOP', NULL, 'cashier');
 SELECT w.label, u.role, u.active
   FROM app.merchant_users u JOIN app.merchants m ON m.id = u.merchant_id JOIN who w USING (user_id)
  WHERE m.code = 'MM_SHOP' ORDER BY u.role, w.label;
+-- A platform administrator keeps its rights at a merchant where it is also a cashier: it
+-- appoints an owner and changes the owner's role (rolled back).
+BEGIN;
+SELECT app.add_merchant_user('MM_SHOP', :'u_admin', 'cashier');
+:as_admin
+SELECT app.add_merchant_user('MM_SHOP', :'u_outsider', 'owner');
+SELECT app.add_merchant_user('MM_SHOP', :'u_owner', 'manager');
+SELECT w.label, u.role, u.active
+  FROM app.merchant_users u JOIN app.merchants m ON m.id = u.merchant_id JOIN who w USING (user_id)
+ WHERE m.code = 'MM_SHOP' ORDER BY u.role, w.label;
+ROLLBACK;
 -- Appointing an existing staff member again changes the role (the owner promotes the
 -- cashier; read back through RLS as the owner, then rolled back).
 BEGIN; :as_owner
