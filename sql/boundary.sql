@@ -1,4 +1,4 @@
--- The C++ <-> PostgreSQL boundary (DESIGN §7), through sec.selftest_boundary(kind): a
+-- The C++ <-> PostgreSQL boundary (ARCHITECTURE.md §7), through sec.selftest_boundary(kind): a
 -- PostgreSQL error raised inside SPI, C++ exceptions of every kind and an application error
 -- all reach the client as clean ERRORs with the right SQLSTATE; the connection stays usable
 -- (same backend), the server never restarts, and the C++ objects alive at the failure were

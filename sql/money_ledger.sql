@@ -4,7 +4,7 @@
 \set SHOW_CONTEXT never
 \set VERBOSITY default
 
--- DESIGN §2 invariants: no rows.
+-- ARCHITECTURE.md §2 invariants: no rows.
 SELECT * FROM app.verify_ledger();
 
 -- Every transaction written by an RPC has exactly one audit row naming its tx_no, with the
@@ -39,5 +39,5 @@ SET LOCAL ROLE service_role;
 SELECT count(*) AS violations_seen_by_service_role FROM app.verify_ledger();
 COMMIT;
 
--- The error catalog: every code and its SQLSTATE (DESIGN §6).
+-- The error catalog: every code and its SQLSTATE (ARCHITECTURE.md §6).
 SELECT code, sqlstate FROM app.error_catalog() ORDER BY code;

@@ -295,7 +295,7 @@ SELECT * FROM app.user_recharge_card(:'alice_card', 10000000000.00);
 SELECT * FROM cards WHERE label IN ('max', 'alice') ORDER BY label;
 
 -- Corporate cards are recharged by their company (administrators / backend), never at a
--- merchant counter (DESIGN §2: corporate recharge is admin only).
+-- merchant counter (ARCHITECTURE.md §2: corporate recharge is admin only).
 BEGIN; :as_cashier
 SELECT * FROM app.user_recharge_card(:'corporate_card', 25.00, 'cash', p_merchant_code => 'MR_SHOP');
 \echo :SQLSTATE

@@ -44,6 +44,13 @@ stray=$(grep -l "MODULE_PATHNAME" sql/install/*.sql | grep -v '/90_rpc_' || true
 stray=$(grep -l "MPS_ENTRY(" src --include=*.cpp -r | grep -v '^src/rpc/' || true)
 [ -z "$stray" ] && ok "entry points are defined only in src/rpc/" || fail "MPS_ENTRY outside src/rpc/: $stray"
 
+# Layers (ARCHITECTURE.md §1): core includes only core; pg no common/rpc; common no rpc; an RPC
+# family no other family.
+bad=$( (grep -Hn '#include "\(pg\|common\|rpc\)/' src/core/* ; grep -Hn '#include "\(common\|rpc\)/' src/pg/* src/*.cpp ;
+        grep -Hn '#include "rpc/' src/common/* src/rpc/*) 2>/dev/null || true)
+[ -z "$bad" ] && ok "every #include stays in its layer or goes to one beneath it (core < pg < common < rpc)" \
+  || fail "includes across the layers of ARCHITECTURE.md §1: $bad"
+
 # 2. Every function in app has a README row (| `name(...)` | in the RPC table) and vice versa.
 rpc_table=$(sed -n '/^## RPCs/,/^## /p' README.md)
 from_readme=$(echo "$rpc_table" | sed -n 's/^| `\([a-z_0-9]*\)(.*/\1/p' | sort)

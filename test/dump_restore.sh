@@ -223,7 +223,7 @@ UPDATE app.member_cards SET balance = balance + 7.00
 SQL
 }
 
-# The level ladder is administrator data (DESIGN §2: reshaped in one transaction): pg_dump must
+# The level ladder is administrator data (ARCHITECTURE.md §2: reshaped in one transaction): pg_dump must
 # keep the reshaped ladder, not the default one CREATE EXTENSION would insert.
 reshaped_ladder() {
   "${PSQL[@]}" -d "$1" >/dev/null <<'SQL'

@@ -7,17 +7,17 @@ namespace mps::common {
 using namespace mps::pg;
 
 Merchant merchant_for_staff(Spi& spi, const Caller& caller, const std::string& code, bool require_active) {
-    static Statement stmt(
-        SPI_OK_SELECT,
-        "SELECT m.id, m.status::text,"
-        "       (SELECT u.role::text FROM app.merchant_users u"
-        "         WHERE u.merchant_id = m.id AND u.user_id = $2 AND u.active)"
-        "  FROM app.merchants m WHERE m.code = $1",
-        {TEXTOID, UUIDOID});
+    static Statement stmt(SPI_OK_SELECT,
+                          "SELECT m.id, m.status::text,"
+                          "       (SELECT u.role::text FROM app.merchant_users u"
+                          "         WHERE u.merchant_id = m.id AND u.user_id = $2 AND u.active)"
+                          "  FROM app.merchants m WHERE m.code = $1",
+                          {TEXTOID, UUIDOID});
     SpiResult r = spi.run(stmt, {p_text(code), p_opt_uuid(caller.user_id)});
     if (r.empty()) fail(err::MERCHANT_NOT_FOUND_OR_INACTIVE, "No merchant has this code.");
     Merchant m{r[0].uuid(1), r[0].label<PartyStatus>(2), r[0].opt_label<MerchantRole>(3), std::nullopt};
-    if (!m.staff_role && !is_admin(spi, caller, m)) fail(err::PERMISSION_DENIED, "The caller is not staff of this merchant.");
+    if (!m.staff_role && !is_admin(spi, caller, m))
+        fail(err::PERMISSION_DENIED, "The caller is not staff of this merchant.");
     if (require_active && m.status != PartyStatus::Active)
         fail(err::MERCHANT_NOT_FOUND_OR_INACTIVE, "The merchant is " + std::string(label(m.status)) + ".");
     return m;

@@ -117,7 +117,8 @@ std::string qr_arg(const pg::Args& args, int n) {
     std::optional<std::string> v = text_or_null(args, n);
     if (!v || v->empty()) fail(err::INVALID_QR_FORMAT, param(args, n) + " is required.");
     if (!is_qr_token(*v))
-        fail(err::INVALID_QR_FORMAT, "The scanned text is not an mps QR code.", "Scan the member's current QR code again.");
+        fail(err::INVALID_QR_FORMAT, "The scanned text is not an mps QR code.",
+             "Scan the member's current QR code again.");
     return *v;
 }
 
@@ -126,7 +127,8 @@ std::string word_arg(const pg::Args& args, int n, size_t max_len, const char* fa
     if (!v) return fallback;
     bool ok = !v->empty() && v->size() <= max_len;
     for (char c : *v) ok = ok && ((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_');
-    if (!ok) fail(err::INVALID_ARGUMENT, param(args, n) + " must be 1.." + std::to_string(max_len) + " of a-z, 0-9, _.");
+    if (!ok)
+        fail(err::INVALID_ARGUMENT, param(args, n) + " must be 1.." + std::to_string(max_len) + " of a-z, 0-9, _.");
     return *v;
 }
 

@@ -41,15 +41,16 @@ LockedCard read_card(const Row& row) {
 }
 
 std::optional<LockedCard> lock_card(Spi& spi, const Uuid& card_id) {
-    static Statement stmt(SPI_OK_SELECT, "SELECT " MPS_CARD_COLUMNS " FROM app.member_cards c WHERE c.id = $1 FOR UPDATE",
-                          {UUIDOID});
+    static Statement stmt(SPI_OK_SELECT,
+                          "SELECT " MPS_CARD_COLUMNS " FROM app.member_cards c WHERE c.id = $1 FOR UPDATE", {UUIDOID});
     SpiResult r = spi.run(stmt, {p_uuid(card_id)});
     if (r.empty()) return std::nullopt;
     return read_card(r[0]);
 }
 
 void require_active(const LockedCard& card) {
-    if (card.status != CardStatus::Active) fail(err::CARD_NOT_ACTIVE, "The card is " + std::string(label(card.status)) + ".");
+    if (card.status != CardStatus::Active)
+        fail(err::CARD_NOT_ACTIVE, "The card is " + std::string(label(card.status)) + ".");
     if (card.expired) fail(err::CARD_NOT_ACTIVE, "The card has expired.");
 }
 
@@ -67,19 +68,21 @@ TxWritten record_transaction(Spi& spi, const Caller& caller, const TxWrite& tx) 
         "  INSERT INTO app.transactions (id, tx_no, tx_type, card_id, merchant_id, raw_amount, discount_applied,"
         "         final_amount, points_earned, status, reason, payment_method, external_order_id, idempotency_key,"
         "         original_tx_id, actor_user_id, actor_role, tag, created_at)"
-        "  VALUES ($1, $2 || to_char(now() AT TIME ZONE 'UTC', 'YYYYMMDD') || lpad(nextval('app.tx_no_seq')::text, 10, '0'),"
+        "  VALUES ($1, $2 || to_char(now() AT TIME ZONE 'UTC', 'YYYYMMDD') || lpad(nextval('app.tx_no_seq')::text, 10, "
+        "'0'),"
         "          $3::app.tx_type, $4, $5, $6, $7, $8, $9, 'completed', $10, $11, $12, $13, $14, $15, $16, $17, now())"
         "  RETURNING id, tx_no, card_id, created_at),"
         " r AS (INSERT INTO app.tx_registry (tx_no, tx_id, created_at, tx_type, card_id, merchant_id)"
         "       SELECT tx_no, id, created_at, $3::app.tx_type, card_id, $5 FROM t),"
-        " p AS (INSERT INTO app.point_ledger (card_id, delta, balance_before, balance_after, tx_id, reason, actor_user_id)"
+        " p AS (INSERT INTO app.point_ledger (card_id, delta, balance_before, balance_after, tx_id, reason, "
+        "actor_user_id)"
         "       SELECT card_id, $18, $19, $19 + $18, id, $20, $15 FROM t WHERE $18 <> 0),"
         " a AS (INSERT INTO audit.event_log (actor_user_id, actor_role, action, object_type, object_id, context)"
         "       SELECT $15, $16, $21, 'transaction', tx_no, $23 FROM t)"
         "SELECT tx_no, created_at, (SELECT count(*) FROM c) FROM t",
-        {UUIDOID, TEXTOID, TEXTOID, UUIDOID, UUIDOID, NUMERICOID, NUMERICOID, NUMERICOID, INT8OID, TEXTOID,
-         TEXTOID, TEXTOID, TEXTOID, UUIDOID, UUIDOID, TEXTOID, JSONBOID, INT8OID, INT8OID, TEXTOID, TEXTOID,
-         NUMERICOID, JSONBOID});
+        {UUIDOID,  TEXTOID, TEXTOID, UUIDOID, UUIDOID, NUMERICOID, NUMERICOID, NUMERICOID,
+         INT8OID,  TEXTOID, TEXTOID, TEXTOID, TEXTOID, UUIDOID,    UUIDOID,    TEXTOID,
+         JSONBOID, INT8OID, INT8OID, TEXTOID, TEXTOID, NUMERICOID, JSONBOID});
     JsonObject context;
     context.add("tx_type", label(tx.type))
         .add("card_id", tx.card_id)

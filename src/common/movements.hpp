@@ -28,8 +28,8 @@ struct LockedCard {
 };
 
 // The card columns read_card() expects as columns 1..9 of a query over app.member_cards c.
-#define MPS_CARD_COLUMNS                                                                                      \
-    "c.id, c.card_type::text, c.status::text, (c.expires_at IS NOT NULL AND c.expires_at <= now()), "         \
+#define MPS_CARD_COLUMNS                                                                              \
+    "c.id, c.card_type::text, c.status::text, (c.expires_at IS NOT NULL AND c.expires_at <= now()), " \
     "(c.balance * 100)::int8, c.points, (c.discount * 1000)::int4, (c.fixed_discount * 1000)::int4, c.owner_member_id"
 inline constexpr int kCardColumns = 9;
 LockedCard read_card(const pg::Row& row);

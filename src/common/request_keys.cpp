@@ -30,11 +30,10 @@ std::optional<PriorTx> claim_request_keys(Spi& spi, const RequestKeys& keys, con
         {TEXTOID, BYTEAOID, UUIDOID});
     static Statement read_key(
         SPI_OK_SELECT,
-        "SELECT fingerprint, tx_id, tx_created_at FROM app.idempotency_registry WHERE idempotency_key = $1",
-        {TEXTOID});
-    static Statement release_key(
-        SPI_OK_DELETE, "DELETE FROM app.idempotency_registry WHERE idempotency_key = $1 AND tx_id = $2",
-        {TEXTOID, UUIDOID});
+        "SELECT fingerprint, tx_id, tx_created_at FROM app.idempotency_registry WHERE idempotency_key = $1", {TEXTOID});
+    static Statement release_key(SPI_OK_DELETE,
+                                 "DELETE FROM app.idempotency_registry WHERE idempotency_key = $1 AND tx_id = $2",
+                                 {TEXTOID, UUIDOID});
     static Statement claim_order(
         SPI_OK_INSERT_RETURNING,
         "INSERT INTO app.merchant_order_registry (merchant_id, external_order_id, fingerprint, tx_id, tx_created_at)"

@@ -10,17 +10,15 @@ namespace mps {
 
 // Standard and prepaid cards earn points and take the level discount; corporate cards pay a
 // fixed discount; vouchers pay their face value once.
-constexpr bool earns_points(CardType type) noexcept {
-    return type == CardType::Standard || type == CardType::Prepaid;
-}
+constexpr bool earns_points(CardType type) noexcept { return type == CardType::Standard || type == CardType::Prepaid; }
 
 // Money can be added to standard, prepaid and corporate cards, never to a voucher.
 constexpr bool rechargeable(CardType type) noexcept { return type != CardType::Voucher; }
 
 // The caller's standing towards one card, as read from the database.
 struct CardStanding {
-    bool owner = false;                 // owner_member_id is the caller's member
-    std::optional<BindingRole> binding; // the caller's active binding, if any
+    bool owner = false;                  // owner_member_id is the caller's member
+    std::optional<BindingRole> binding;  // the caller's active binding, if any
 };
 
 // Who may use a card — show its QR code, recharge it themselves, rotate or revoke its QR:

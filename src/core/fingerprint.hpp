@@ -20,7 +20,9 @@ public:
     Fingerprint& add(const char* field) { return add(std::string_view(field)); }
     Fingerprint& add(const std::string& field) { return add(std::string_view(field)); }
     Fingerprint& add(const std::optional<std::string>& field);
-    Fingerprint& add(const Uuid& id) { return add(std::string_view(reinterpret_cast<const char*>(id.bytes.data()), 16)); }
+    Fingerprint& add(const Uuid& id) {
+        return add(std::string_view(reinterpret_cast<const char*>(id.bytes.data()), 16));
+    }
     Fingerprint& add(const std::optional<Uuid>& id);
     Fingerprint& add(int64_t value);
     std::array<uint8_t, 32> finish();

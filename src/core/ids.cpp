@@ -78,8 +78,8 @@ bool is_qr_token(std::string_view text) noexcept {
 
 QrDigest qr_digest(std::string_view token) noexcept {
     QrDigest digest;
-    crypto_generichash(digest.data(), digest.size(), reinterpret_cast<const unsigned char*>(token.data()),
-                       token.size(), nullptr, 0);
+    crypto_generichash(digest.data(), digest.size(), reinterpret_cast<const unsigned char*>(token.data()), token.size(),
+                       nullptr, 0);
     return digest;
 }
 

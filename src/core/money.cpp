@@ -40,8 +40,7 @@ std::string format_cents(int64_t cents) {
     char buf[32];
     uint64_t magnitude = cents < 0 ? uint64_t(-(cents + 1)) + 1 : uint64_t(cents);
     std::snprintf(buf, sizeof buf, "%s%llu.%02llu", cents < 0 ? "-" : "",
-                  static_cast<unsigned long long>(magnitude / 100),
-                  static_cast<unsigned long long>(magnitude % 100));
+                  static_cast<unsigned long long>(magnitude / 100), static_cast<unsigned long long>(magnitude % 100));
     return buf;
 }
 

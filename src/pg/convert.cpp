@@ -30,7 +30,8 @@ std::string numeric_text(Datum d) {
 }
 
 std::string jsonb_text(Datum d) {
-    return take_cstring(call([&] { return JsonbToCString(nullptr, &DatumGetJsonbP(d)->root, VARSIZE(DatumGetJsonbP(d))); }));
+    return take_cstring(
+        call([&] { return JsonbToCString(nullptr, &DatumGetJsonbP(d)->root, VARSIZE(DatumGetJsonbP(d))); }));
 }
 
 Datum text_datum(std::string_view s) {

@@ -32,7 +32,7 @@ Datum uuid_datum(const Uuid& id);
 Datum cents_datum(int64_t cents);              // numeric with two decimals: 1230 -> 12.30
 Datum thousandths_datum(int32_t thousandths);  // numeric with three decimals: 950 -> 0.950
 Datum bytea_datum(const uint8_t* data, size_t len);
-Datum jsonb_datum(std::string_view json);  // parses; invalid JSON raises PgError
+Datum jsonb_datum(std::string_view json);                            // parses; invalid JSON raises PgError
 Datum text_array_datum(const std::vector<std::string_view>& items);  // text[]
 
 Value p_null() noexcept;

@@ -26,7 +26,8 @@ bool is_space(char c) noexcept { return c == ' ' || c == '\t' || c == '\n'; }
 
 // Thrown by run_entry itself when a body returned with an SPI connection left open.
 struct SpiLeftOpen final : std::logic_error {
-    SpiLeftOpen() : std::logic_error("an SPI connection was not finished (Spi::finish() missing on the success path)") {}
+    SpiLeftOpen()
+        : std::logic_error("an SPI connection was not finished (Spi::finish() missing on the success path)") {}
 };
 
 }  // namespace
@@ -133,14 +134,12 @@ Datum run_entry(FunctionCallInfo fcinfo, const EntryPoint& entry, EntryBody body
     // left open is closed by the abort of the (sub)transaction the error causes.
     const char* fn = entry.symbol();
     switch (escaped) {
-        case Escaped::None:
-            return result;
-        case Escaped::Pg:
-            ReThrowError(pg_error);
+        case Escaped::None: return result;
+        case Escaped::Pg: ReThrowError(pg_error);
         case Escaped::App:
-            ereport(ERROR, (errcode(MAKE_SQLSTATE(sqlstate[0], sqlstate[1], sqlstate[2], sqlstate[3], sqlstate[4])),
-                            errmsg("%s", code), detail[0] ? errdetail("%s", detail) : 0,
-                            hint[0] ? errhint("%s", hint) : 0));
+            ereport(ERROR,
+                    (errcode(MAKE_SQLSTATE(sqlstate[0], sqlstate[1], sqlstate[2], sqlstate[3], sqlstate[4])),
+                     errmsg("%s", code), detail[0] ? errdetail("%s", detail) : 0, hint[0] ? errhint("%s", hint) : 0));
             break;
         case Escaped::OutOfMemory:
             ereport(ERROR, (errcode(ERRCODE_OUT_OF_MEMORY), errmsg("out of memory"),

@@ -107,14 +107,14 @@ EntryCall& current_call();
 
 // Defines the SQL-callable C function `symbol` with the listed parameters; the block that
 // follows is its guarded body, with `args` (mps::pg::Args) and the parameter names in scope.
-#define MPS_ENTRY(symbol, ...)                                                                          \
-    namespace symbol##_entry {                                                                          \
-    enum Param : int { __VA_ARGS__ };                                                                   \
-    static Datum body(const mps::pg::Args& args);                                                       \
-    static const mps::pg::EntryPoint point(#symbol, #__VA_ARGS__);                                      \
-    }                                                                                                   \
-    extern "C" {                                                                                        \
-    PG_FUNCTION_INFO_V1(symbol);                                                                        \
+#define MPS_ENTRY(symbol, ...)                                                                                         \
+    namespace symbol##_entry {                                                                                         \
+        enum Param : int { __VA_ARGS__ };                                                                              \
+        static Datum body(const mps::pg::Args& args);                                                                  \
+        static const mps::pg::EntryPoint point(#symbol, #__VA_ARGS__);                                                 \
+    }                                                                                                                  \
+    extern "C" {                                                                                                       \
+    PG_FUNCTION_INFO_V1(symbol);                                                                                       \
     Datum symbol(PG_FUNCTION_ARGS) { return mps::pg::run_entry(fcinfo, symbol##_entry::point, symbol##_entry::body); } \
-    }                                                                                                   \
+    }                                                                                                                  \
     Datum symbol##_entry::body([[maybe_unused]] const mps::pg::Args& args)

@@ -5,7 +5,7 @@
 namespace mps::pg {
 
 // mps.allow_self_recharge (off): members and corporate admins may recharge through
-// user_recharge_* themselves (DESIGN §3); otherwise SELF_RECHARGE_DISABLED.
+// user_recharge_* themselves (ARCHITECTURE.md §3); otherwise SELF_RECHARGE_DISABLED.
 extern bool allow_self_recharge;
 
 void define_settings();

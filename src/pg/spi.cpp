@@ -29,7 +29,8 @@ SPIPlanPtr Statement::plan() {
         Oid* types = types_;
         int options = plan_kind_ == Plan::Generic ? CURSOR_OPT_GENERIC_PLAN : 0;
         SPIPlanPtr prepared = call([&] { return SPI_prepare_cursor(sql, nargs, types, options); });
-        if (prepared == nullptr) throw std::runtime_error(std::string("SPI_prepare failed: ") + SPI_result_code_string(SPI_result));
+        if (prepared == nullptr)
+            throw std::runtime_error(std::string("SPI_prepare failed: ") + SPI_result_code_string(SPI_result));
         int rc = call([&] { return SPI_keepplan(prepared); });
         if (rc != 0) throw std::runtime_error("SPI_keepplan failed");
         plan_ = prepared;
@@ -39,7 +40,8 @@ SPIPlanPtr Statement::plan() {
 
 Datum Row::value(int col, bool* isnull) const {
     if (!owner_.open()) throw std::logic_error("a result row was read after Spi::finish()");
-    if (col < 1 || col > desc_->natts) throw std::logic_error("result column " + std::to_string(col) + " does not exist");
+    if (col < 1 || col > desc_->natts)
+        throw std::logic_error("result column " + std::to_string(col) + " does not exist");
     HeapTuple tuple = tuple_;
     TupleDesc desc = desc_;
     return call([&] { return SPI_getbinval(tuple, desc, col, isnull); });
@@ -139,7 +141,8 @@ Spi::Spi() {
     EntryCall& entry = current_call();
     read_only_ = entry.read_only();
     int rc = call_switching_context([] { return SPI_connect(); });
-    if (rc != SPI_OK_CONNECT) throw std::runtime_error(std::string("SPI_connect failed: ") + SPI_result_code_string(rc));
+    if (rc != SPI_OK_CONNECT)
+        throw std::runtime_error(std::string("SPI_connect failed: ") + SPI_result_code_string(rc));
     open_ = true;
     entry.spi_opened();
 }

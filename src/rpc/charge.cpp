@@ -27,12 +27,11 @@ namespace {
 
 // The result row of an earlier charge with the same key, read in place.
 void return_prior(Spi& spi, TableResult& out, const PriorTx& prior) {
-    static Statement stmt(
-        SPI_OK_SELECT,
-        "SELECT t.id, t.tx_no, c.card_type::text, t.card_id, t.final_amount, t.discount_applied"
-        "  FROM app.transactions t JOIN app.member_cards c ON c.id = t.card_id"
-        " WHERE t.id = $1 AND t.created_at = $2 AND t.tx_type = 'payment'",
-        {UUIDOID, TIMESTAMPTZOID});
+    static Statement stmt(SPI_OK_SELECT,
+                          "SELECT t.id, t.tx_no, c.card_type::text, t.card_id, t.final_amount, t.discount_applied"
+                          "  FROM app.transactions t JOIN app.member_cards c ON c.id = t.card_id"
+                          " WHERE t.id = $1 AND t.created_at = $2 AND t.tx_type = 'payment'",
+                          {UUIDOID, TIMESTAMPTZOID});
     SpiResult r = spi.run(stmt, {p_uuid(prior.id), p_timestamptz(prior.created_at)});
     if (r.empty()) fail(err::IDEMPOTENCY_KEY_REUSED, "This key belongs to a transaction that is not a payment.");
     out.add({r[0].cell(1), r[0].cell(2), r[0].cell(3), r[0].cell(4), r[0].cell(5), r[0].cell(6)});
@@ -88,7 +87,8 @@ MPS_ENTRY(mps_merchant_charge_by_qr, p_merchant_code, p_qr_plain, p_raw_price, p
     // the lock waits for it and the re-checked digest no longer matches.
     static Statement scan(
         SPI_OK_SELECT,
-        "SELECT " MPS_CARD_COLUMNS ", q.expires_at <= now(),"
+        "SELECT " MPS_CARD_COLUMNS
+        ", q.expires_at <= now(),"
         "       COALESCE(p.status = 'active', true),"
         "       (SELECT (min(cc.fixed_discount) * 1000)::int4 FROM app.card_bindings b"
         "          JOIN app.member_cards cc ON cc.id = b.card_id"

@@ -1,9 +1,9 @@
 // sec.uid(): the caller's user id for row-level security policies, read exactly as the RPCs
 // read it (pg/identity.hpp: transaction-local JWT claims only). SQL: sql/install/90_rpc_identity.sql.
+#include "pg/identity.hpp"
 #include "core/ids.hpp"
 #include "pg/convert.hpp"
 #include "pg/entry.hpp"
-#include "pg/identity.hpp"
 
 using namespace mps;
 using namespace mps::pg;

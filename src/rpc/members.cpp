@@ -81,11 +81,10 @@ MPS_ENTRY(mps_create_member_profile, p_name, p_phone, p_email, p_password, p_bin
     const std::string member_no = r[0].string(2);
 
     if (provider) {
-        static Statement bind(
-            SPI_OK_INSERT_RETURNING,
-            "INSERT INTO app.member_external_identities (member_id, provider, external_id)"
-            " VALUES ($1, $2, $3) ON CONFLICT (provider, external_id) DO NOTHING RETURNING 1",
-            {UUIDOID, TEXTOID, TEXTOID});
+        static Statement bind(SPI_OK_INSERT_RETURNING,
+                              "INSERT INTO app.member_external_identities (member_id, provider, external_id)"
+                              " VALUES ($1, $2, $3) ON CONFLICT (provider, external_id) DO NOTHING RETURNING 1",
+                              {UUIDOID, TEXTOID, TEXTOID});
         if (spi.run(bind, {p_uuid(member_id), p_text(*provider), p_text(*external_id)}).empty())
             fail(err::EXTERNAL_ID_ALREADY_BOUND, "This " + *provider + " login already belongs to a member.");
     }

@@ -19,7 +19,8 @@ namespace {
 
 void check_code(const std::string& code) {
     for (char c : code)
-        if (!((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' || c == '.' || c == '-'))
+        if (!((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' || c == '.' ||
+              c == '-'))
             fail(err::INVALID_ARGUMENT, "p_code may contain only letters, digits, '_', '.' and '-'.");
 }
 
@@ -34,11 +35,10 @@ MPS_ENTRY(mps_create_merchant, p_code, p_name, p_contact) {
     Caller caller = current_caller();
     Spi spi;
     require_platform_admin(spi, caller, "create merchants");
-    static Statement insert(
-        SPI_OK_INSERT_RETURNING,
-        "INSERT INTO app.merchants (code, name, contact) VALUES ($1, $2, $3)"
-        " ON CONFLICT (code) DO NOTHING RETURNING id",
-        {TEXTOID, TEXTOID, TEXTOID});
+    static Statement insert(SPI_OK_INSERT_RETURNING,
+                            "INSERT INTO app.merchants (code, name, contact) VALUES ($1, $2, $3)"
+                            " ON CONFLICT (code) DO NOTHING RETURNING id",
+                            {TEXTOID, TEXTOID, TEXTOID});
     SpiResult r = spi.run(insert, {p_text(code), p_text(name), p_opt_text(contact)});
     if (r.empty()) fail(err::MERCHANT_ALREADY_EXISTS, "A merchant with code " + code + " already exists.");
     const Uuid id = r[0].uuid(1);
@@ -61,9 +61,9 @@ MPS_ENTRY(mps_add_merchant_user, p_merchant_code, p_user_id, p_role) {
     // is also staff of the merchant.
     if (m.staff_role != MerchantRole::Owner && !is_admin(spi, caller, m)) {
         if (m.staff_role != MerchantRole::Manager) fail(err::PERMISSION_DENIED, "A cashier may not manage staff.");
-        static Statement current_role(SPI_OK_SELECT,
-                                      "SELECT role::text FROM app.merchant_users WHERE merchant_id = $1 AND user_id = $2",
-                                      {UUIDOID, UUIDOID});
+        static Statement current_role(
+            SPI_OK_SELECT, "SELECT role::text FROM app.merchant_users WHERE merchant_id = $1 AND user_id = $2",
+            {UUIDOID, UUIDOID});
         SpiResult target = spi.run(current_role, {p_uuid(m.id), p_uuid(user_id)});
         const bool target_is_owner = !target.empty() && target[0].label<MerchantRole>(1) == MerchantRole::Owner;
         if (*role == MerchantRole::Owner || target_is_owner)

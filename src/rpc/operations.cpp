@@ -108,7 +108,8 @@ MPS_ENTRY(mps_verify_ledger) {
 MPS_ENTRY(mps_ensure_partitions, p_months_ahead) {
     Caller caller = current_caller();
     const std::optional<int32_t> months = optional_int32_arg(args, p_months_ahead);
-    if (!months || *months < 0 || *months > 120) fail(err::INVALID_ARGUMENT, "p_months_ahead must be between 0 and 120.");
+    if (!months || *months < 0 || *months > 120)
+        fail(err::INVALID_ARGUMENT, "p_months_ahead must be between 0 and 120.");
     Spi spi;
     require_platform_admin(spi, caller, "create partitions");
     static Statement ensure(SPI_OK_SELECT, "SELECT sec.ensure_transaction_partitions($1)", {INT4OID});

@@ -62,8 +62,8 @@ MPS_ENTRY(mps_rotate_card_qr, p_card_id, p_card_type, p_ttl_seconds) {
     Spi spi;
     const CardType type = authorize_card_qr(spi, caller, card_id, "rotate the QR code");
     if (expected_type && *expected_type != type)
-        fail(err::CARD_TYPE_MISMATCH, "The card is a " + std::string(label(type)) + " card, not " +
-                                          std::string(label(*expected_type)) + ".");
+        fail(err::CARD_TYPE_MISMATCH,
+             "The card is a " + std::string(label(type)) + " card, not " + std::string(label(*expected_type)) + ".");
     std::optional<LockedCard> card = lock_card(spi, card_id);
     if (!card) fail(err::CARD_NOT_FOUND, "No card with this id.");
     require_active(*card);
@@ -85,8 +85,8 @@ MPS_ENTRY(mps_rotate_card_qr, p_card_id, p_card_type, p_ttl_seconds) {
         "   expires_at = EXCLUDED.expires_at, issued_by = EXCLUDED.issued_by "
         "RETURNING s.expires_at",
         {UUIDOID, BYTEAOID, INT4OID, UUIDOID});
-    SpiResult r = spi.run(rotate, {p_uuid(card_id), p_bytea(digest.data(), digest.size()), p_int32(ttl),
-                                   p_opt_uuid(caller.user_id)});
+    SpiResult r = spi.run(
+        rotate, {p_uuid(card_id), p_bytea(digest.data(), digest.size()), p_int32(ttl), p_opt_uuid(caller.user_id)});
     TableResult out(args.fcinfo());
     out.add({p_text(token), r[0].cell(1)});
     spi.finish();
@@ -123,8 +123,8 @@ MPS_ENTRY(mps_validate_qr_plain, p_qr_plain) {
         "SELECT EXISTS (SELECT 1 FROM app.merchant_users u JOIN app.merchants m ON m.id = u.merchant_id"
         "                WHERE u.user_id = $1 AND u.active AND m.status = 'active')",
         {UUIDOID});
-    const bool trusted = (caller.user_id && spi.run(staff, {p_uuid(*caller.user_id)})[0].boolean(1)) ||
-                         is_platform_admin(spi, caller);
+    const bool trusted =
+        (caller.user_id && spi.run(staff, {p_uuid(*caller.user_id)})[0].boolean(1)) || is_platform_admin(spi, caller);
     static Statement lookup(SPI_OK_SELECT,
                             "SELECT card_id FROM app.card_qr_state WHERE token_digest = $1 AND expires_at > now()",
                             {BYTEAOID});

@@ -120,11 +120,10 @@ Datum recharge(const Args& args, Kind kind) {
         prior = claim_request_keys(spi, keys, tx_id);
     }
     if (prior) {
-        static Statement load(
-            SPI_OK_SELECT,
-            "SELECT id, tx_no, card_id, final_amount FROM app.transactions"
-            " WHERE id = $1 AND created_at = $2 AND tx_type = 'recharge'",
-            {UUIDOID, TIMESTAMPTZOID});
+        static Statement load(SPI_OK_SELECT,
+                              "SELECT id, tx_no, card_id, final_amount FROM app.transactions"
+                              " WHERE id = $1 AND created_at = $2 AND tx_type = 'recharge'",
+                              {UUIDOID, TIMESTAMPTZOID});
         SpiResult r = spi.run(load, {p_uuid(prior->id), p_timestamptz(prior->created_at)});
         if (r.empty()) fail(err::IDEMPOTENCY_KEY_REUSED, "This key belongs to a transaction that is not a recharge.");
         out.add({r[0].cell(1), r[0].cell(2), r[0].cell(3), r[0].cell(4)});
@@ -141,7 +140,8 @@ Datum recharge(const Args& args, Kind kind) {
         fail(err::PERMISSION_DENIED, "Corporate cards are recharged by their company, not at a merchant counter.");
     require_active(*card);
     std::optional<int64_t> balance_after = add_cents(card->balance, amount);
-    if (!balance_after) fail(err::BALANCE_LIMIT_EXCEEDED, "The recharge would take the card balance over 9999999999.99.");
+    if (!balance_after)
+        fail(err::BALANCE_LIMIT_EXCEEDED, "The recharge would take the card balance over 9999999999.99.");
     TxWrite tx{};
     tx.id = tx_id;
     tx.type = TxType::Recharge;

@@ -43,11 +43,10 @@ MPS_ENTRY(mps_merchant_refund_tx, p_merchant_code, p_original_tx_no, p_refund_am
     Spi spi;
     Merchant merchant = merchant_for_staff(spi, caller, merchant_code, true);
 
-    static Statement find_original(
-        SPI_OK_SELECT,
-        "SELECT tx_id, created_at, tx_type::text, card_id FROM app.tx_registry"
-        " WHERE tx_no = $1 AND merchant_id = $2",
-        {TEXTOID, UUIDOID});
+    static Statement find_original(SPI_OK_SELECT,
+                                   "SELECT tx_id, created_at, tx_type::text, card_id FROM app.tx_registry"
+                                   " WHERE tx_no = $1 AND merchant_id = $2",
+                                   {TEXTOID, UUIDOID});
     SpiResult found = spi.run(find_original, {p_text(original_no), p_uuid(merchant.id)});
     if (found.empty()) fail(err::ORIGINAL_TX_NOT_FOUND, "No transaction " + original_no + " at this merchant.");
     const Uuid original_id = found[0].uuid(1);
@@ -79,8 +78,9 @@ MPS_ENTRY(mps_merchant_refund_tx, p_merchant_code, p_original_tx_no, p_refund_am
     if (status == TxStatus::Refunded) fail(err::REFUND_EXCEEDS_REMAINING, "The payment is already fully refunded.");
     if (status != TxStatus::Completed) fail(err::TX_NOT_REFUNDABLE, "The payment did not complete.");
     if (amount > remaining)
-        fail(err::REFUND_EXCEEDS_REMAINING,
-             "The refund of " + format_cents(amount) + " exceeds the refundable remainder of " + format_cents(remaining) + ".");
+        fail(err::REFUND_EXCEEDS_REMAINING, "The refund of " + format_cents(amount) +
+                                                " exceeds the refundable remainder of " + format_cents(remaining) +
+                                                ".");
 
     std::optional<int64_t> balance_after = add_cents(card->balance, amount);
     if (!balance_after) fail(err::BALANCE_LIMIT_EXCEEDED, "The refund would take the card balance over 9999999999.99.");
@@ -88,9 +88,9 @@ MPS_ENTRY(mps_merchant_refund_tx, p_merchant_code, p_original_tx_no, p_refund_am
     const int64_t clawback = std::min(clawback_for(earned, final_cents, refunded_before, refunded_after), card->points);
 
     if (refunded_after == final_cents) {
-        static Statement mark_refunded(SPI_OK_UPDATE,
-                                       "UPDATE app.transactions SET status = 'refunded' WHERE id = $1 AND created_at = $2",
-                                       {UUIDOID, TIMESTAMPTZOID});
+        static Statement mark_refunded(
+            SPI_OK_UPDATE, "UPDATE app.transactions SET status = 'refunded' WHERE id = $1 AND created_at = $2",
+            {UUIDOID, TIMESTAMPTZOID});
         spi.run(mark_refunded, {p_uuid(original_id), p_timestamptz(original_at)});
     }
     TxWrite tx{};

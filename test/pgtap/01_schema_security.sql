@@ -1,4 +1,4 @@
--- Schema security (DESIGN §3), read from the catalogs: RLS on every table, read-only
+-- Schema security (ARCHITECTURE.md §3), read from the catalogs: RLS on every table, read-only
 -- policies, no table or function reachable by PUBLIC, every app function a pinned
 -- SECURITY DEFINER C function, nothing of the extension outside app/audit/sec.
 \ir lib/setup.sql

@@ -1,4 +1,4 @@
--- Roles and row-level security (DESIGN §3), exercised as the API roles PostgREST switches to:
+-- Roles and row-level security (ARCHITECTURE.md §3), exercised as the API roles PostgREST switches to:
 --  * no role but the owner writes any table of app or audit: INSERT, UPDATE, DELETE and
 --    TRUNCATE fail with 42501 for anon, authenticated (with or without an identity) and
 --    service_role, on every table and partition;

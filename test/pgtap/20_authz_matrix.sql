@@ -1,4 +1,4 @@
--- Authorization matrix (DESIGN §3): who may call which money RPC on whose objects, what RLS
+-- Authorization matrix (ARCHITECTURE.md §3): who may call which money RPC on whose objects, what RLS
 -- lets each role read, and that identity is taken only from the transaction-local JWT claims
 -- and the role the transaction runs as - never from a "role" claim or a session-level setting.
 -- Calls are made the way a client makes them (pgrst_test.as_caller: role + transaction-local
@@ -234,7 +234,7 @@ RESET ROLE;
 RESET request.jwt.claim.sub;
 SELECT qr_plain AS alice_qr FROM app.rotate_card_qr(:'alice_card') \gset
 
--- RLS reads identity through sec.uid(); DESIGN §3 forbids identity from session-level settings
+-- RLS reads identity through sec.uid(); ARCHITECTURE.md §3 forbids identity from session-level settings
 -- there too: a value left in the session must neither identify a caller that set no claims
 -- nor override the claims of the current request.
 SET request.jwt.claims = :'alice';

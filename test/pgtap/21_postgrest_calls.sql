@@ -1,4 +1,4 @@
--- PostgREST-shaped calls (DESIGN §6, §8): POST /rpc/<fn> replayed by lib/postgrest.sql behaves
+-- PostgREST-shaped calls (ARCHITECTURE.md §6, §8): POST /rpc/<fn> replayed by lib/postgrest.sql behaves
 -- exactly like the direct SQL call - same answer shape and amounts, same error SQLSTATE,
 -- message, detail and hint - and the identity of one request never survives into the next.
 -- (The "next transaction on the same connection" with real COMMITs is checked by the

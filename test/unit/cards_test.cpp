@@ -42,8 +42,10 @@ TAP_SUITE(cards_labels) {
 }
 
 TAP_SUITE(cards_rules) {
-    tap::ok(earns_points(CardType::Standard) && earns_points(CardType::Prepaid), "standard and prepaid cards earn points");
-    tap::ok(!earns_points(CardType::Corporate) && !earns_points(CardType::Voucher), "corporate cards and vouchers do not");
+    tap::ok(earns_points(CardType::Standard) && earns_points(CardType::Prepaid),
+            "standard and prepaid cards earn points");
+    tap::ok(!earns_points(CardType::Corporate) && !earns_points(CardType::Voucher),
+            "corporate cards and vouchers do not");
     tap::ok(rechargeable(CardType::Standard) && rechargeable(CardType::Prepaid) && rechargeable(CardType::Corporate),
             "standard, prepaid and corporate cards can be recharged");
     tap::ok(!rechargeable(CardType::Voucher), "a voucher cannot");

@@ -12,11 +12,13 @@ namespace {
 
 void parses(const char* text, int64_t cents) {
     ParsedCents p = parse_cents(text);
-    tap::ok(p.status == ParseStatus::Ok && p.cents == cents, std::string("parse_cents(\"") + text + "\") = " + std::to_string(cents));
+    tap::ok(p.status == ParseStatus::Ok && p.cents == cents,
+            std::string("parse_cents(\"") + text + "\") = " + std::to_string(cents));
 }
 
 void refuses(const char* text, ParseStatus status) {
-    tap::ok(parse_cents(text).status == status, std::string("parse_cents(\"") + text + "\") is refused with the right status");
+    tap::ok(parse_cents(text).status == status,
+            std::string("parse_cents(\"") + text + "\") is refused with the right status");
 }
 
 }  // namespace
@@ -27,12 +29,12 @@ TAP_SUITE(money_parse) {
     parses("1", 100);
     parses("1.5", 150);
     parses("1.50", 150);
-    parses("1.500", 150);          // trailing zeros are not decimals
+    parses("1.500", 150);  // trailing zeros are not decimals
     parses("1.5000000000000", 150);
     parses(".5", 50);
     parses("12.", 1200);
     parses("+3.07", 307);
-    parses("-0.05", -5);            // the sign is kept; callers refuse <= 0
+    parses("-0.05", -5);  // the sign is kept; callers refuse <= 0
     parses("9999999999.99", kMaxCents);
     parses("0009999999999.99", kMaxCents);
     refuses("NaN", ParseStatus::NotANumber);
@@ -58,13 +60,15 @@ TAP_SUITE(money_format) {
     tap::is(format_cents(-5), "-0.05", "format_cents(-5)");
     tap::is(format_cents(123456), "1234.56", "format_cents(123456)");
     tap::is(format_cents(kMaxCents), "9999999999.99", "format_cents(max)");
-    tap::is(format_cents(std::numeric_limits<int64_t>::min()), "-92233720368547758.08", "format_cents(INT64_MIN) does not overflow");
+    tap::is(format_cents(std::numeric_limits<int64_t>::min()), "-92233720368547758.08",
+            "format_cents(INT64_MIN) does not overflow");
     tap::is(format_thousandths(950), "0.950", "format_thousandths(950)");
     tap::is(format_thousandths(1000), "1.000", "format_thousandths(1000)");
     tap::is(format_thousandths(5), "0.005", "format_thousandths(5)");
     for (int64_t c : {int64_t(1), int64_t(99), int64_t(100), int64_t(101), int64_t(987654321), kMaxCents}) {
         ParsedCents back = parse_cents(format_cents(c));
-        tap::ok(back.status == ParseStatus::Ok && back.cents == c, "parse_cents(format_cents(" + std::to_string(c) + ")) round-trips");
+        tap::ok(back.status == ParseStatus::Ok && back.cents == c,
+                "parse_cents(format_cents(" + std::to_string(c) + ")) round-trips");
     }
 }
 

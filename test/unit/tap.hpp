@@ -27,7 +27,7 @@ inline void ok(bool condition, const std::string& name) { report(condition, name
 
 }  // namespace tap
 
-#define TAP_SUITE(name)                              \
-    static void name##_suite();                      \
+#define TAP_SUITE(name)                                               \
+    static void name##_suite();                                       \
     static const tap::Suite name##_registration(#name, name##_suite); \
     static void name##_suite()

@@ -1,4 +1,4 @@
--- PostgREST replay for pgTAP (DESIGN §8). PostgREST cannot be installed here, so this file
+-- PostgREST replay for pgTAP (ARCHITECTURE.md §8). PostgREST cannot be installed here, so this file
 -- builds exactly what PostgREST v12-v14 sends for `POST /rpc/<fn>` with a JSON object body,
 -- and runs it. Include it after lib/setup.sql (`\ir lib/postgrest.sql`): everything it creates
 -- lives in the test-only schema pgrst_test, inside the test's transaction, and is rolled back
