@@ -82,7 +82,6 @@ Value p_uuid(const Uuid& id) { return {uuid_datum(id), false}; }
 Value p_opt_uuid(const std::optional<Uuid>& id) { return id ? p_uuid(*id) : p_null(); }
 Value p_int64(int64_t v) noexcept { return {Int64GetDatum(v), false}; }
 Value p_int32(int32_t v) noexcept { return {Int32GetDatum(v), false}; }
-Value p_bool(bool v) noexcept { return {BoolGetDatum(v), false}; }
 Value p_cents(int64_t cents) { return {cents_datum(cents), false}; }
 Value p_thousandths(int32_t thousandths) { return {thousandths_datum(thousandths), false}; }
 Value p_opt_thousandths(const std::optional<int32_t>& t) { return t ? p_thousandths(*t) : p_null(); }

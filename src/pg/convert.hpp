@@ -43,7 +43,6 @@ Value p_uuid(const Uuid& id);
 Value p_opt_uuid(const std::optional<Uuid>& id);
 Value p_int64(int64_t v) noexcept;
 Value p_int32(int32_t v) noexcept;
-Value p_bool(bool v) noexcept;
 Value p_cents(int64_t cents);
 Value p_thousandths(int32_t thousandths);
 Value p_opt_thousandths(const std::optional<int32_t>& thousandths);

@@ -26,7 +26,6 @@ struct Caller {
     bool trusted_backend = false;  // service_role, superuser (psql administrator)
     bool anon = false;
 
-    std::string user_text() const { return user_id ? format_uuid(*user_id) : std::string(); }
 };
 
 Caller current_caller();

@@ -62,13 +62,6 @@ bool Row::is_null(int col) const {
 
 std::string Row::string(int col) const { return text_value(required(col)); }
 
-std::optional<std::string> Row::opt_string(int col) const {
-    bool isnull;
-    Datum d = value(col, &isnull);
-    if (isnull) return std::nullopt;
-    return text_value(d);
-}
-
 std::string_view Row::bytes(int col) const {
     Datum d = required(col);
     text* t = call([&] { return DatumGetTextPP(d); });

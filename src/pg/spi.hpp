@@ -57,7 +57,6 @@ public:
     Row(const Spi& owner, HeapTuple tuple, TupleDesc desc) noexcept : owner_(owner), tuple_(tuple), desc_(desc) {}
     bool is_null(int col) const;
     std::string string(int col) const;
-    std::optional<std::string> opt_string(int col) const;
     int64_t integer(int col) const;  // int2/int4/int8 columns
     bool boolean(int col) const;
     Uuid uuid(int col) const;

@@ -14,7 +14,6 @@ public:
     explicit TableResult(FunctionCallInfo fcinfo);
     // One row; values are copied into the tuplestore.
     void add(std::initializer_list<Value> values);
-    int columns() const noexcept { return natts_; }
 
 private:
     Tuplestorestate* store_ = nullptr;

@@ -1,0 +1,115 @@
+#!/usr/bin/env bash
+# A/B of the money path in one run: this checkout's mps.so against the mps.so of an earlier
+# commit, on one throwaway cluster (fsync on), alternating between them round after round, with
+# stock pgbench tpcb-like measured in the same round so that the ratio charge/tpcb-like compares
+# like with like on a shared, noisy machine.
+#
+#   bash bench/compare.sh <commit>            e.g. bash bench/compare.sh 8ff8c26
+#
+# Each version gets its own database, created with that version's install script and seeded
+# alike (bench/seed.sql: BENCH_CARDS cards with a live QR code). A round installs one version's
+# mps.so, restarts the server, runs tpcb-like and the charge (bench/charge.sql) at BENCH_CLIENTS
+# clients for BENCH_SECONDS each, then does the same with the other version; the order flips
+# every round. The report gives the median of the rounds per version and the ratios.
+# Settings: BENCH_SECONDS=15, BENCH_ROUNDS=3, BENCH_CARDS=10000, BENCH_CLIENTS=8.
+# Leaves this checkout's build installed.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+root=$(pwd)
+[ $# -ge 1 ] || { echo "usage: bash bench/compare.sh <commit>" >&2; exit 2; }
+rev=$(git rev-parse --verify "$1^{commit}")
+BENCH_SECONDS=${BENCH_SECONDS:-15}
+BENCH_ROUNDS=${BENCH_ROUNDS:-3}
+BENCH_CARDS=${BENCH_CARDS:-10000}
+BENCH_CLIENTS=${BENCH_CLIENTS:-8}
+say() { echo "compare: $*" >&2; }
+
+bash scripts/deps.sh
+say "building this checkout and $rev"
+bash scripts/build.sh
+work=$(mktemp -d /tmp/mps-compare.XXXXXX)
+git archive "$rev" | tar -x -C "$work"
+make -C "$work" -s -j"$(nproc)" >/dev/null
+pkglibdir=$(pg_config --pkglibdir)
+sudo=()
+[ "$(id -u)" -eq 0 ] || sudo=(sudo)
+
+# shellcheck source=scripts/cluster.sh
+source scripts/cluster.sh
+mps_cluster_start >&2
+cleanup() {
+  "${sudo[@]}" make -C "$root" -s install >/dev/null 2>&1 || true
+  mps_cluster_stop
+  rm -rf "$work"
+}
+trap cleanup EXIT
+psql_q() { psql -X -q -v ON_ERROR_STOP=1 "$@"; }
+
+# Each version's database, made with its own scripts.
+setup() { # <dir> <db>
+  "${sudo[@]}" make -C "$1" -s install >/dev/null
+  mps_cluster_restart
+  psql_q -c "CREATE DATABASE $2"
+  psql_q -d "$2" -c 'CREATE EXTENSION mps' -f bench/seed.sql >/dev/null
+  psql_q -d "$2" -c "CALL bench.grow($BENCH_CARDS)"
+  say "$2: mps $(psql -X -At -d "$2" -c "SELECT extversion FROM pg_extension WHERE extname = 'mps'"), $BENCH_CARDS cards seeded"
+}
+setup "$work" bench_before
+setup "$root" bench_after
+psql_q -c 'CREATE DATABASE bench_tpcb'
+pgbench -i -q -s 10 bench_tpcb >/dev/null 2>&1
+
+quiesce() {
+  psql_q -d "$1" -c 'VACUUM (ANALYZE)'
+  for _ in $(seq 1 120); do
+    [ "$(psql -X -At -c "SELECT count(*) FROM pg_stat_activity WHERE backend_type = 'autovacuum worker'")" = 0 ] && break
+    sleep 1
+  done
+  psql_q -d "$1" -c CHECKPOINT
+}
+# pgbench TPS (without initial connection time) and WAL records per transaction.
+run_pgbench() { # <db> <pgbench args...>
+  local db=$1 out wal0 wal1 tps n; shift
+  quiesce "$db"
+  wal0=$(psql -X -At -c "SELECT wal_records FROM pg_stat_wal")
+  out=$(pgbench -n -M prepared -c "$BENCH_CLIENTS" -j "$(( BENCH_CLIENTS < $(nproc) ? BENCH_CLIENTS : $(nproc) ))" \
+        -T "$BENCH_SECONDS" "$@" "$db" 2>&1)
+  wal1=$(psql -X -At -c "SELECT wal_records FROM pg_stat_wal")
+  tps=$(sed -n 's/^tps = \([0-9.]*\) (without initial connection time)$/\1/p' <<<"$out")
+  n=$(sed -n 's/^number of transactions actually processed: \([0-9]*\).*/\1/p' <<<"$out")
+  [ -n "$tps" ] && ! grep -q aborted <<<"$out" || { echo "$out" >&2; return 1; }
+  echo "$tps $(awk -v a="$wal0" -v b="$wal1" -v n="$n" 'BEGIN { printf "%.1f", (b - a) / n }')"
+}
+
+declare -A tps_charge tps_tpcb wal_charge
+measure() { # <label> <dir> <round>
+  "${sudo[@]}" install -m 755 "$2/mps.so" "$pkglibdir/mps.so"
+  mps_cluster_restart
+  local t c
+  t=$(run_pgbench bench_tpcb)
+  c=$(run_pgbench "bench_$1" -D ncards="$BENCH_CARDS" -f bench/charge.sql)
+  tps_tpcb[$1]+="${t%% *} "
+  tps_charge[$1]+="${c%% *} "
+  wal_charge[$1]+="${c##* } "
+  say "round $3 $1: tpcb-like ${t%% *} TPS, charge ${c%% *} TPS (${c##* } WAL records per charge)"
+}
+for r in $(seq 1 "$BENCH_ROUNDS"); do
+  if [ $((r % 2)) -eq 1 ]; then measure before "$work" "$r"; measure after "$root" "$r"
+  else measure after "$root" "$r"; measure before "$work" "$r"; fi
+done
+
+median() { tr ' ' '\n' | grep . | sort -g | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
+echo
+echo "=== mps A/B: before = $rev, after = $(git rev-parse --short HEAD)$(git diff --quiet HEAD || echo ' + uncommitted changes')"
+echo "machine: $(nproc) CPUs, $(psql -X -At -c 'SHOW server_version'), fsync on; $BENCH_CLIENTS clients, $BENCH_SECONDS s per run,"
+echo "         $BENCH_ROUNDS rounds alternating before/after, $BENCH_CARDS cards with live QR codes; medians of the rounds"
+printf '%-8s %14s %16s %16s %10s\n' version "charge TPS" "tpcb-like TPS" "charge/tpcb" "WAL/charge"
+for v in before after; do
+  c=$(median <<<"${tps_charge[$v]}"); t=$(median <<<"${tps_tpcb[$v]}"); w=$(median <<<"${wal_charge[$v]}")
+  printf '%-8s %14.1f %16.1f %16.2f %10.1f\n' "$v" "$c" "$t" "$(awk -v a="$c" -v b="$t" 'BEGIN { print a / b }')" "$w"
+done
+cb=$(median <<<"${tps_charge[before]}"); ca=$(median <<<"${tps_charge[after]}")
+echo "charge TPS after / before: $(awk -v a="$ca" -v b="$cb" 'BEGIN { printf "%.3f", a / b }')"
+for v in before after; do
+  echo "ledger ($v): $(psql -X -At -d "bench_$v" -c 'SELECT count(*) FROM app.verify_ledger()') violations"
+done
