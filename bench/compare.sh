@@ -81,7 +81,7 @@ run_pgbench() { # <db> <pgbench args...>
   echo "$tps $(awk -v a="$wal0" -v b="$wal1" -v n="$n" 'BEGIN { printf "%.1f", (b - a) / n }')"
 }
 
-declare -A tps_charge tps_tpcb wal_charge
+declare -A tps_charge tps_tpcb wal_charge ratio
 measure() { # <label> <dir> <round>
   "${sudo[@]}" install -m 755 "$2/mps.so" "$pkglibdir/mps.so"
   mps_cluster_restart
@@ -91,6 +91,7 @@ measure() { # <label> <dir> <round>
   tps_tpcb[$1]+="${t%% *} "
   tps_charge[$1]+="${c%% *} "
   wal_charge[$1]+="${c##* } "
+  ratio[$1]+="$(awk -v a="${c%% *}" -v b="${t%% *}" 'BEGIN { printf "%.4f", a / b }') "
   say "round $3 $1: tpcb-like ${t%% *} TPS, charge ${c%% *} TPS (${c##* } WAL records per charge)"
 }
 for r in $(seq 1 "$BENCH_ROUNDS"); do
@@ -103,10 +104,11 @@ echo
 echo "=== mps A/B: before = $rev, after = $(git rev-parse --short HEAD)$(git diff --quiet HEAD || echo ' + uncommitted changes')"
 echo "machine: $(nproc) CPUs, $(psql -X -At -c 'SHOW server_version'), fsync on; $BENCH_CLIENTS clients, $BENCH_SECONDS s per run,"
 echo "         $BENCH_ROUNDS rounds alternating before/after, $BENCH_CARDS cards with live QR codes; medians of the rounds"
+echo "         (charge/tpcb: the median over the rounds of charge TPS / the tpcb-like TPS run just before it)"
 printf '%-8s %14s %16s %16s %10s\n' version "charge TPS" "tpcb-like TPS" "charge/tpcb" "WAL/charge"
 for v in before after; do
   c=$(median <<<"${tps_charge[$v]}"); t=$(median <<<"${tps_tpcb[$v]}"); w=$(median <<<"${wal_charge[$v]}")
-  printf '%-8s %14.1f %16.1f %16.2f %10.1f\n' "$v" "$c" "$t" "$(awk -v a="$c" -v b="$t" 'BEGIN { print a / b }')" "$w"
+  printf '%-8s %14.1f %16.1f %16.2f %10.1f\n' "$v" "$c" "$t" "$(median <<<"${ratio[$v]}")" "$w"
 done
 cb=$(median <<<"${tps_charge[before]}"); ca=$(median <<<"${tps_charge[after]}")
 echo "charge TPS after / before: $(awk -v a="$ca" -v b="$cb" 'BEGIN { printf "%.3f", a / b }')"
