@@ -7,6 +7,7 @@
 #   - charge by QR (bench/charge.sql) with 100, 10 000 and 100 000 cards holding active QR
 #     codes, grown incrementally in the same database (bench/seed.sql, bench.grow);
 #   - refund (bench/refund.sql) of 0.01 on a pool of payments, and recharge (bench/recharge.sql);
+#   - rotate+charge (bench/rotate_charge.sql): a fresh code and a payment that uses it up;
 #   - stock pgbench tpcb-like in a separate database of the same cluster;
 # then prints TPS and mean latency per scenario, the ratio charge/tpcb-like, the latency ratio
 # largest/smallest card count, whether the targets of the design are met, and the ledger
@@ -159,6 +160,10 @@ for c in "${clients[@]}"; do bench_point tpcb-like - "$c" bench_tpcb; done
 # mps: charge by QR at each card count, grown in place.
 psql_q -c 'CREATE DATABASE mps_bench'
 psql_q -d mps_bench -c 'CREATE EXTENSION mps'
+# The charge scenarios pay many times with each card's code, as 0.1.0 allowed: the codes stay
+# usable (mps.qr_reuse_within_ttl). The default path, where a payment uses its code up and the app
+# shows a new one, is the rotate+charge scenario at the end.
+psql_q -c 'ALTER DATABASE mps_bench SET mps.qr_reuse_within_ttl = on'
 [ "$BENCH_PROFILE" = 1 ] && psql_q -d mps_bench -c 'CREATE EXTENSION pg_stat_statements'
 psql_q -d mps_bench -f bench/seed.sql >/dev/null
 seed_secs=()
@@ -179,6 +184,9 @@ for c in "${clients[@]}"; do bench_point refund "$largest" "$c" mps_bench -D npa
 profile_take "refund"
 for c in "${clients[@]}"; do bench_point recharge "$largest" "$c" mps_bench -D ncards="$largest" -f bench/recharge.sql; done
 profile_take "recharge"
+# Last: it rotates the codes bench.qr holds.
+for c in "${clients[@]}"; do bench_point rotate+charge "$largest" "$c" mps_bench -D ncards="$largest" -f bench/rotate_charge.sql; done
+profile_take "rotate+charge"
 
 violations=$(psql_v -d mps_bench -c 'SELECT count(*) FROM app.verify_ledger()')
 tx_counts=$(psql_v -d mps_bench -F' ' -c "SELECT string_agg(tx_type || '=' || n, ' ' ORDER BY tx_type)

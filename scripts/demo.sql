@@ -59,6 +59,12 @@ SET LOCAL ROLE authenticated;
 SELECT set_config('request.jwt.claims', json_build_object('sub', :'staff', 'role', 'authenticated')::text, true) \gset
 SELECT tx_no FROM app.merchant_charge_by_qr('COFFEE01', :'qr', 1.00, 'latte x 10', '{"pos":"1"}', 'pos-1-0001');
 ROLLBACK;
+\echo '== 7b. The payment used the QR code up: scanned again for a new charge, it is refused'
+BEGIN;
+SET LOCAL ROLE authenticated;
+SELECT set_config('request.jwt.claims', json_build_object('sub', :'staff', 'role', 'authenticated')::text, true) \gset
+SELECT tx_no FROM app.merchant_charge_by_qr('COFFEE01', :'qr', 5.00, 'one more latte');
+ROLLBACK;
 \set ON_ERROR_STOP 1
 
 \echo '== 8. Partial refund of 100.00 (two lattes returned)'
@@ -74,7 +80,7 @@ SET LOCAL ROLE authenticated;
 SELECT set_config('request.jwt.claims', json_build_object('sub', :'alice', 'role', 'authenticated')::text, true) \gset
 SELECT card_no, balance, points, level, discount FROM app.member_cards;
 SELECT tx_no, tx_type, raw_amount, discount_applied, final_amount, points_earned, status
-  FROM app.transactions ORDER BY created_at, tx_no;
+  FROM app.transactions ORDER BY created_at, tx_type;
 SELECT delta, balance_before, balance_after, reason FROM app.point_ledger ORDER BY id;
 COMMIT;
 

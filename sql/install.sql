@@ -45,7 +45,7 @@ SELECT e.months_ahead, a.name IS NOT NULL AS exists,
 SELECT count(*) AS unexpected_partitions
   FROM actual_partitions a WHERE a.name NOT IN (SELECT name FROM expected_partitions);
 
--- Indexes of every partition (month shown as YYYYmMM): the four unique ones of ARCHITECTURE.md §2
+-- Indexes of every partition (month shown as YYYYmMM): the unique ones of ARCHITECTURE.md §2 (id, tx_no, merchant order id)
 -- plus the inherited query indexes; each must exist on all four partitions.
 SELECT regexp_replace(pg_get_indexdef(x.indexrelid), 'y\d{4}m\d{2}', 'yYYYYmMM', 'g') AS index_definition,
        count(*) AS partitions

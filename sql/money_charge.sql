@@ -6,6 +6,10 @@
 -- are in money_charge_errors.
 \set SHOW_CONTEXT never
 \set VERBOSITY default
+-- This file is about amounts: Dan's one QR code pays at every level of the ladder, so codes stay
+-- usable until they expire (a deployment setting; by default a payment consumes its code, see
+-- sql/money_security.sql).
+SET mps.qr_reuse_within_ttl = on;
 
 \set u_dan     'a4000000-0000-4000-8000-000000000001'
 \set u_hank    'a4000000-0000-4000-8000-000000000002'
@@ -42,7 +46,7 @@ CREATE TEMP VIEW dan AS
 BEGIN; :as_cashier
 INSERT INTO pay SELECT 'd01', * FROM app.merchant_charge_by_qr('MC_SHOP', :'qr_dan', 999.99)
 RETURNING label, card_type, card_id = :'dan_card' AS dan_card, final_amount, discount,
-          tx_no ~ '^PAY[0-9]{18}$' AS tx_no_shape;
+          tx_no ~ '^PAY[0-9]{20}$' AS tx_no_shape;
 COMMIT;
 -- 999 points: still level 0.
 SELECT * FROM dan;

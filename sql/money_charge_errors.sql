@@ -4,6 +4,9 @@
 -- QR codes. A refused charge changes nothing.
 \set SHOW_CONTEXT never
 \set VERBOSITY default
+-- This file is not about QR codes being used up: codes stay usable until they expire (a
+-- deployment setting; by default a payment consumes its code, see sql/money_security.sql).
+SET mps.qr_reuse_within_ttl = on;
 
 \set u_eve      'a5000000-0000-4000-8000-000000000001'
 \set u_cashier  'a5000000-0000-4000-8000-000000000003'
@@ -118,13 +121,15 @@ BEGIN; :as_cashier
 SELECT * FROM app.merchant_charge_by_qr('MCE_SHOP', :'qr_frank', 5.00, 'coffee', '{"table": 7}', 'mce-key-1');
 \echo :SQLSTATE
 ROLLBACK;
+-- Keys live in scopes: another merchant's key, or the payment backend's (the platform), is
+-- another key, whatever its text — neither is refused nor told that MCE_SHOP used it (both
+-- rolled back here).
 BEGIN; :as_cashier2
-SELECT * FROM app.merchant_charge_by_qr('MCE_OTHER', :'qr_eve', 5.00, 'coffee', '{"table": 7}', 'mce-key-1');
+SELECT final_amount FROM app.merchant_charge_by_qr('MCE_OTHER', :'qr_eve', 5.00, 'coffee', '{"table": 7}', 'mce-key-1');
 \echo :SQLSTATE
 ROLLBACK;
--- ... a recharge included.
 BEGIN; :as_service
-SELECT * FROM app.user_recharge_card(:'eve_card', 5.00, p_idempotency_key => 'mce-key-1');
+SELECT amount FROM app.user_recharge_card(:'eve_card', 5.00, p_idempotency_key => 'mce-key-1');
 \echo :SQLSTATE
 ROLLBACK;
 SELECT (SELECT row(b.*)::text FROM before b) = (SELECT row(s.*)::text FROM state s) AS nothing_changed;
@@ -282,5 +287,5 @@ DROP TABLE before;
 -- Every charge of this file, as written.
 SELECT x.label, t.raw_amount, t.final_amount, t.points_earned, t.idempotency_key, t.external_order_id, t.reason, t.tag
   FROM pay x JOIN app.transactions t ON t.id = x.tx_id
- WHERE x.label NOT LIKE '%replay' ORDER BY t.tx_no;
+ WHERE x.label NOT LIKE '%replay' ORDER BY x.label;
 DROP VIEW state;

@@ -196,14 +196,29 @@ SELECT app.create_member_profile('MM Self Again', NULL, NULL);
 \echo :SQLSTATE
 ROLLBACK;
 
--- An external identity (provider, external id) bound at registration.
+-- An external identity (provider, external id) is bound only by the trusted backend that
+-- verified the login with the provider. A signed-in user asserting one for itself is refused
+-- (it could lock the real owner out) and nothing is written.
 BEGIN; :as_self2
-SELECT app.create_member_profile('MM Self Two', NULL, NULL, NULL, 'wechat', 'wx-mm-0001') AS m_self2 \gset
+SELECT app.create_member_profile('MM Self Two', NULL, NULL, NULL, 'wechat', 'wx-mm-0001');
+\echo :SQLSTATE
+ROLLBACK;
+SELECT count(*) AS self_asserted_rows FROM app.member_profiles WHERE name = 'MM Self Two';
+-- The backend (service_role) registers the member with the login it verified.
+BEGIN; :as_service
+SELECT app.create_member_profile('MM Self Two', NULL, NULL, NULL, 'wechat', 'wx-mm-0001') IS NOT NULL AS created;
 COMMIT;
 SELECT i.provider, i.external_id, p.name
   FROM app.member_external_identities i JOIN app.member_profiles p ON p.id = i.member_id
  WHERE i.external_id LIKE 'wx-mm-%';
--- The same login for another member: EXTERNAL_ID_ALREADY_BOUND (PT409), and no member row stays.
+-- A user asserting a login that is already bound gets the same refusal as for any other: no
+-- answer tells which logins are registered.
+BEGIN; :as_self2
+SELECT app.create_member_profile('MM Thief', NULL, NULL, NULL, 'wechat', 'wx-mm-0001');
+\echo :SQLSTATE
+ROLLBACK;
+-- The same login for another member, asked by a trusted caller: EXTERNAL_ID_ALREADY_BOUND
+-- (PT409), and no member row stays.
 SELECT app.create_member_profile('MM Thief', NULL, NULL, NULL, 'wechat', 'wx-mm-0001');
 \echo :SQLSTATE
 SELECT count(*) AS thief_rows FROM app.member_profiles WHERE name = 'MM Thief';

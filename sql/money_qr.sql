@@ -44,7 +44,7 @@ CREATE TEMP VIEW qr_history AS
 -- The owner of a standard card rotates its QR: a 48-character token (mpsq1 + 43 base64url
 -- characters) valid for the default 900 seconds.
 BEGIN; :as_alice
-SELECT qr_plain AS qr1, qr_expires_at - now() AS qr1_ttl FROM app.rotate_card_qr(:'alice_card') \gset
+SELECT qr_plain AS qr1, date_trunc('second', qr_expires_at - now()) AS qr1_ttl FROM app.rotate_card_qr(:'alice_card') \gset
 COMMIT;
 SELECT :'qr1' ~ '^mpsq1[A-Za-z0-9_-]{43}$' AS token_shape_ok, length(:'qr1') AS token_length, :'qr1_ttl' AS ttl;
 INSERT INTO seen_qr VALUES ('qr1', :'qr1');
@@ -53,8 +53,8 @@ SELECT issued_by = :'u_alice' AS issued_by_alice, expires_at - issued_at AS ttl
 
 -- p_card_type: the seeds' 'personal' and the type name 'standard' match a standard card.
 BEGIN; :as_alice
-SELECT qr_plain AS qr2, qr_expires_at - now() AS qr2_ttl FROM app.rotate_card_qr(:'alice_card', 'personal', 30) \gset
-SELECT qr_plain AS qr3, qr_expires_at - now() AS qr3_ttl FROM app.rotate_card_qr(:'alice_card', 'standard', 86400) \gset
+SELECT qr_plain AS qr2, date_trunc('second', qr_expires_at - now()) AS qr2_ttl FROM app.rotate_card_qr(:'alice_card', 'personal', 30) \gset
+SELECT qr_plain AS qr3, date_trunc('second', qr_expires_at - now()) AS qr3_ttl FROM app.rotate_card_qr(:'alice_card', 'standard', 86400) \gset
 COMMIT;
 SELECT :'qr2_ttl' AS ttl_min, :'qr3_ttl' AS ttl_max, :'qr2' <> :'qr1' AND :'qr3' <> :'qr2' AS all_distinct;
 INSERT INTO seen_qr VALUES ('qr2', :'qr2'), ('qr3', :'qr3');
@@ -142,8 +142,10 @@ BEGIN; :as_cashier
 SELECT app.validate_qr_plain(:'qr1');
 \echo :SQLSTATE
 ROLLBACK;
--- The new one charges, and stays usable for further charges until it expires or is rotated.
-BEGIN; :as_cashier
+-- The new one charges. With mps.qr_reuse_within_ttl on (a deployment setting, superuser only)
+-- it stays usable for further charges until it expires or is rotated; by default a payment
+-- consumes it (sql/money_security.sql).
+BEGIN; SET LOCAL mps.qr_reuse_within_ttl = on; :as_cashier
 SELECT card_type, card_id = :'alice_card' AS alice_card, final_amount, discount
   FROM app.merchant_charge_by_qr('MQ_SHOP', :'qr_new', 10.00);
 SELECT card_type, card_id = :'alice_card' AS alice_card, final_amount, discount

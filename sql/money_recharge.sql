@@ -24,6 +24,9 @@ SELECT app.create_merchant('MR_SUSP', 'Recharge Test Shop, suspended') IS NOT NU
 SELECT app.add_merchant_user('MR_SHOP', :'u_cashier');
 SELECT app.add_merchant_user('MR_SUSP', :'u_cashier2');
 UPDATE app.merchants SET status = 'suspended' WHERE code = 'MR_SUSP';
+-- MR_SHOP takes counter top-ups, up to 1000.00 each and 5000.00 a day (sql/money_security.sql
+-- has their controls).
+SELECT enabled FROM app.set_merchant_counter_topup('MR_SHOP', true, 1000.00, 5000.00);
 INSERT INTO app.member_profiles (user_id, name) VALUES
   (:'u_alice', 'MR Alice'), (:'u_bob', 'MR Bob'), (NULL, 'MR Carol'), (NULL, 'MR Max'), (NULL, 'MR Frozen');
 CREATE TEMP TABLE card (label text PRIMARY KEY, id uuid NOT NULL UNIQUE);
@@ -58,11 +61,11 @@ SELECT COALESCE(max(id), 0) AS audit_mark FROM audit.event_log \gset
 -- Platform administrators and service_role (the backend that confirmed a payment)
 --------------------------------------------------------------------------------------------
 INSERT INTO tx SELECT 'admin_100', * FROM app.user_recharge_card(:'alice_card', 100.00)
-RETURNING label, amount, tx_no ~ '^RCG[0-9]{18}$' AS tx_no_shape, card_id = :'alice_card' AS alice_card;
+RETURNING label, amount, tx_no ~ '^RCG[0-9]{20}$' AS tx_no_shape, card_id = :'alice_card' AS alice_card;
 BEGIN; :as_service
 INSERT INTO tx SELECT 'svc_50_50', * FROM app.user_recharge_personal_card(:'alice_card', 50.50, 'alipay',
   'app top-up', '{"channel": "app"}', 'mr-key-1')
-RETURNING label, amount, tx_no ~ '^RCG[0-9]{18}$' AS tx_no_shape, card_id = :'alice_card' AS alice_card;
+RETURNING label, amount, tx_no ~ '^RCG[0-9]{20}$' AS tx_no_shape, card_id = :'alice_card' AS alice_card;
 COMMIT;
 -- Trailing zeros are not extra decimals: 1.500 is 1.50.
 INSERT INTO tx SELECT 'admin_1_500', * FROM app.user_recharge_card(:'alice_card', 1.500)
@@ -72,7 +75,7 @@ SELECT * FROM cards WHERE label = 'alice';
 SELECT x.label, t.tx_type, t.raw_amount, t.final_amount, t.discount_applied, t.points_earned, t.status,
        t.payment_method, t.reason, t.tag, t.idempotency_key, t.merchant_id IS NULL AS no_merchant,
        t.actor_role, t.actor_user_id, t.tx_no = x.tx_no AS same_tx_no
-  FROM tx x JOIN app.transactions t ON t.id = x.tx_id ORDER BY x.tx_no;
+  FROM tx x JOIN app.transactions t ON t.id = x.tx_id ORDER BY x.label;
 -- Each has its registry row; none wrote a point-ledger row.
 SELECT count(*) AS registered FROM tx x JOIN app.tx_registry r ON r.tx_no = x.tx_no AND r.tx_id = x.tx_id
  WHERE r.tx_type = 'recharge' AND r.card_id = x.card_id AND r.merchant_id IS NULL;
@@ -95,7 +98,8 @@ BEGIN; :as_bob
 SELECT * FROM app.user_recharge_card(:'bob_card', 25.00, 'cash', p_merchant_code => 'MR_SHOP');
 \echo :SQLSTATE
 ROLLBACK;
--- Staff of a suspended merchant, or an unknown merchant: MERCHANT_NOT_FOUND_OR_INACTIVE.
+-- Staff of a suspended merchant: MERCHANT_NOT_FOUND_OR_INACTIVE. A code the caller is not staff
+-- of, existing or not: PERMISSION_DENIED, the same answer either way (no enumeration).
 BEGIN; :as_cashier2
 SELECT * FROM app.user_recharge_card(:'bob_card', 25.00, 'cash', p_merchant_code => 'MR_SUSP');
 \echo :SQLSTATE
@@ -278,7 +282,7 @@ INSERT INTO tx SELECT 'order_desk_12', * FROM app.user_recharge_card(:'carol_car
   p_external_order_id => 'MR-ORD-1', p_merchant_code => 'MR_SHOP')
 RETURNING label, amount;
 COMMIT;
-SELECT r.merchant_id IS NULL AS backend_scope, count(*)
+SELECT r.scope, count(*)
   FROM app.merchant_order_registry r WHERE r.external_order_id = 'MR-ORD-1' GROUP BY 1 ORDER BY 1;
 SELECT * FROM cards WHERE label = 'carol';
 

@@ -4,6 +4,9 @@
 -- refund, the proportional points clawback (never below zero) and the level falling back.
 \set SHOW_CONTEXT never
 \set VERBOSITY default
+-- This file is not about QR codes being used up: codes stay usable until they expire (a
+-- deployment setting; by default a payment consumes its code, see sql/money_security.sql).
+SET mps.qr_reuse_within_ttl = on;
 
 \set u_rita     'a6000000-0000-4000-8000-000000000001'
 \set u_cashier  'a6000000-0000-4000-8000-000000000003'
@@ -63,7 +66,7 @@ SELECT * FROM cards WHERE name = 'MF Rita';
 -- 30.00 back: the clawback is floor(100 x 30.00 / 100.00) = 30 points.
 BEGIN; :as_cashier
 INSERT INTO tx SELECT 'r1', * FROM app.merchant_refund_tx('MF_SHOP', (SELECT tx_no FROM tx WHERE label = 'p1'), 30.00, 'one item returned')
-RETURNING label, amount, tx_no ~ '^REF[0-9]{18}$' AS tx_no_shape;
+RETURNING label, amount, tx_no ~ '^REF[0-9]{20}$' AS tx_no_shape;
 COMMIT;
 SELECT * FROM cards WHERE name = 'MF Rita';
 -- 33.33 more: floor(100 x 63.33 / 100.00) = 63 in all, so 33 now.
@@ -107,6 +110,7 @@ SELECT x.label, l.delta, l.balance_before, l.balance_after, l.reason
 -- What cannot be refunded, and who may refund
 --------------------------------------------------------------------------------------------
 -- A recharge taken at MF_SHOP's counter is not a payment: TX_NOT_REFUNDABLE; nor is a refund.
+SELECT enabled FROM app.set_merchant_counter_topup('MF_SHOP', true, 100.00, 500.00);
 BEGIN; :as_cashier
 INSERT INTO tx SELECT 'desk_recharge', tx_id, tx_no, amount FROM app.user_recharge_card(:'rita_card', 20.00, 'cash', p_merchant_code => 'MF_SHOP')
 RETURNING label, amount;

@@ -6,6 +6,9 @@
 -- raising it, one row per case; a few cases are shown as plain psql errors first.
 \set SHOW_CONTEXT never
 \set VERBOSITY default
+-- This file is not about QR codes being used up: codes stay usable until they expire (a
+-- deployment setting; by default a payment consumes its code, see sql/money_security.sql).
+SET mps.qr_reuse_within_ttl = on;
 
 \set u_cashier 'a7000000-0000-4000-8000-000000000003'
 \set as_cashier 'SET LOCAL ROLE authenticated; SET LOCAL request.jwt.claims = ''{"sub":"a7000000-0000-4000-8000-000000000003","role":"authenticated"}'';'
@@ -54,11 +57,13 @@ SELECT (SELECT count(*) FROM app.member_cards) AS cards,
        (SELECT count(*) FROM app.transactions WHERE status = 'refunded') AS refunded_payments,
        (SELECT count(*) FROM app.tx_registry) AS tx_registry,
        (SELECT md5(COALESCE(string_agg(idempotency_key, ',' ORDER BY idempotency_key), '')) FROM app.idempotency_registry) AS idempotency_registry,
-       (SELECT md5(COALESCE(string_agg(external_order_id || merchant_id::text, ',' ORDER BY external_order_id, merchant_id), '')) FROM app.merchant_order_registry) AS merchant_order_registry,
+       (SELECT md5(COALESCE(string_agg(external_order_id || scope || scope_id::text, ',' ORDER BY external_order_id, scope, scope_id), '')) FROM app.merchant_order_registry) AS merchant_order_registry,
        (SELECT count(*) FROM app.point_ledger) AS point_ledger,
        (SELECT count(*) FROM audit.event_log) AS audit_rows,
        (SELECT md5(COALESCE(string_agg(token_digest::text, ',' ORDER BY card_id), '')) FROM app.card_qr_state) AS qr_state,
-       (SELECT count(*) FROM app.card_qr_history) AS qr_history;
+       (SELECT count(*) FROM app.card_qr_history) AS qr_history,
+       (SELECT count(*) FROM app.number_registry) AS numbers,
+       (SELECT md5(COALESCE(string_agg(merchant_id::text || day || total, ',' ORDER BY merchant_id, day), '')) FROM app.merchant_topup_days) AS topup_days;
 CREATE TEMP TABLE before AS SELECT * FROM money_state;
 
 --------------------------------------------------------------------------------------------

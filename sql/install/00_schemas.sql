@@ -28,10 +28,9 @@ CREATE TYPE app.tx_type AS ENUM ('payment', 'refund', 'recharge', 'adjustment');
 CREATE TYPE app.tx_status AS ENUM ('completed', 'refunded', 'failed');
 CREATE TYPE app.settlement_mode AS ENUM ('realtime', 't_plus_1', 'monthly');
 CREATE TYPE app.settlement_status AS ENUM ('pending', 'confirmed', 'paid', 'cancelled');
-
-CREATE SEQUENCE app.member_no_seq;
-CREATE SEQUENCE app.card_no_seq;
-CREATE SEQUENCE app.tx_no_seq;
+-- Whose idempotency keys and external order ids a request's keys are (ARCHITECTURE.md §4):
+-- a merchant's calls, the trusted backend's (the platform), a member's own.
+CREATE TYPE app.key_scope AS ENUM ('platform', 'merchant', 'member');
 
 -- The Supabase API roles that exist on this server (a plain server may have none of them):
 -- the roles every grant and revoke of the install script and of new partitions is about.

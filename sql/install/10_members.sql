@@ -1,4 +1,14 @@
--- Members, their external logins, and platform administrators.
+-- Members, their external logins, platform administrators, and the numbers shown to people.
+
+-- Member and card numbers are random digits with a Luhn check digit from no counter
+-- (ARCHITECTURE.md §3): this registry holds their uniqueness across every table; a collision is
+-- retried. (Transaction numbers are held by app.tx_registry.)
+CREATE TABLE app.number_registry (
+    number     text PRIMARY KEY CHECK (number ~ '^[A-Z]{1,3}[0-9]{8,24}$'),
+    kind       text NOT NULL CHECK (kind IN ('member', 'card')),
+    created_at timestamptz NOT NULL DEFAULT now()
+);
+
 
 CREATE TABLE app.admin_users (
     user_id    uuid PRIMARY KEY,
@@ -11,8 +21,7 @@ COMMENT ON TABLE app.admin_users IS 'Platform administrators (Supabase auth user
 CREATE TABLE app.member_profiles (
     id            uuid PRIMARY KEY DEFAULT gen_random_uuid(),
     user_id       uuid UNIQUE,
-    member_no     text NOT NULL UNIQUE
-                  DEFAULT ('M' || lpad(nextval('app.member_no_seq')::text, 10, '0')),
+    member_no     text NOT NULL UNIQUE,  -- DEFAULT: a new number (61_numbers.sql)
     name          text NOT NULL CHECK (length(btrim(name)) BETWEEN 1 AND 100),
     phone         text CHECK (length(phone) BETWEEN 1 AND 32),
     email         text CHECK (length(email) BETWEEN 3 AND 254),

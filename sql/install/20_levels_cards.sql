@@ -100,15 +100,6 @@ CREATE UNIQUE INDEX member_cards_one_standard ON app.member_cards (owner_member_
 CREATE INDEX ON app.member_cards (owner_member_id);
 CREATE INDEX ON app.member_cards (expires_at) WHERE status = 'active' AND expires_at IS NOT NULL;
 
--- card_no = type prefix + 12 digits, e.g. STD000000000042.
-CREATE FUNCTION sec.new_card_no(p_type app.card_type) RETURNS text
-LANGUAGE sql VOLATILE
-SET search_path = pg_catalog, pg_temp
-AS $$
-  SELECT CASE p_type WHEN 'standard' THEN 'STD' WHEN 'prepaid' THEN 'PRE'
-                     WHEN 'corporate' THEN 'COR' ELSE 'VCH' END
-         || lpad(nextval('app.card_no_seq')::text, 12, '0')
-$$;
 
 CREATE TABLE app.card_bindings (
     id         uuid PRIMARY KEY DEFAULT gen_random_uuid(),
@@ -123,13 +114,16 @@ CREATE INDEX ON app.card_bindings (member_id) WHERE status = 'active';
 
 -- The live QR code of a card: only the BLAKE2b-256 digest of the token, unique, so a scan
 -- is one index lookup. Rotation updates the row in place (a charge holding the old digest
--- re-checks it under the row lock and fails); revocation deletes it.
+-- re-checks it under the row lock and fails); revocation, and the payment it makes, delete it.
+-- issued_by / issued_by_role: who minted it (a member's app, or an administrator or backend
+-- without a user id), so that the member's app can tell its code was replaced.
 CREATE TABLE app.card_qr_state (
-    card_id      uuid PRIMARY KEY REFERENCES app.member_cards (id),
-    token_digest bytea NOT NULL UNIQUE CHECK (octet_length(token_digest) = 32),
-    issued_at    timestamptz NOT NULL,
-    expires_at   timestamptz NOT NULL CHECK (expires_at > issued_at),
-    issued_by    uuid
+    card_id        uuid PRIMARY KEY REFERENCES app.member_cards (id),
+    token_digest   bytea NOT NULL UNIQUE CHECK (octet_length(token_digest) = 32),
+    issued_at      timestamptz NOT NULL,
+    expires_at     timestamptz NOT NULL CHECK (expires_at > issued_at),
+    issued_by      uuid,
+    issued_by_role text  -- NULL only for codes issued before mps 0.2.0
 );
 CREATE INDEX ON app.card_qr_state (expires_at);
 
@@ -141,7 +135,10 @@ CREATE TABLE app.card_qr_history (
     expires_at   timestamptz NOT NULL,
     issued_by    uuid,
     ended_at     timestamptz,
-    end_reason   text CHECK (end_reason IN ('rotated', 'revoked', 'expired'))
+    -- used: the payment it made consumed it (mps.qr_reuse_within_ttl off).
+    end_reason   text CONSTRAINT card_qr_history_end_reason_check
+                      CHECK (end_reason IN ('rotated', 'revoked', 'expired', 'used')),
+    issued_by_role text  -- NULL only for codes issued before mps 0.2.0
 );
 CREATE INDEX ON app.card_qr_history (card_id, issued_at DESC);
 

@@ -1,5 +1,8 @@
--- Merchants, their staff, and settlements.
+-- Merchants, their staff, counter top-ups, and settlements.
 
+-- Counter top-ups (cash taken at the counter and put on a card) are money the merchant owes the
+-- platform: off until a platform administrator switches them on for the merchant, with a limit
+-- per top-up and per UTC day (ARCHITECTURE.md §3).
 CREATE TABLE app.merchants (
     id         uuid PRIMARY KEY DEFAULT gen_random_uuid(),
     code       text NOT NULL UNIQUE CHECK (code ~ '^[A-Za-z0-9_.-]{1,64}$'),
@@ -7,7 +10,12 @@ CREATE TABLE app.merchants (
     contact    text CHECK (length(contact) <= 200),
     status     app.merchant_status NOT NULL DEFAULT 'active',
     created_at timestamptz NOT NULL DEFAULT now(),
-    updated_at timestamptz NOT NULL DEFAULT now()
+    updated_at timestamptz NOT NULL DEFAULT now(),
+    counter_topup_enabled     boolean NOT NULL DEFAULT false,
+    counter_topup_max_per_tx  numeric(12,2) CHECK (counter_topup_max_per_tx > 0),
+    counter_topup_max_per_day numeric(12,2) CHECK (counter_topup_max_per_day > 0),
+    CONSTRAINT merchants_counter_topup_limits
+      CHECK (NOT counter_topup_enabled OR (counter_topup_max_per_tx IS NOT NULL AND counter_topup_max_per_day IS NOT NULL))
 );
 
 CREATE TABLE app.merchant_users (
@@ -19,6 +27,16 @@ CREATE TABLE app.merchant_users (
     PRIMARY KEY (merchant_id, user_id)
 );
 CREATE INDEX ON app.merchant_users (user_id) WHERE active;
+
+-- What each merchant's counter took per UTC day: the daily limit is claimed here, in one
+-- row-locked upsert per top-up, so concurrent top-ups can never exceed it together.
+CREATE TABLE app.merchant_topup_days (
+    merchant_id uuid NOT NULL REFERENCES app.merchants (id),
+    day         date NOT NULL,
+    total       numeric(14,2) NOT NULL CHECK (total >= 0),
+    topups      integer NOT NULL CHECK (topups >= 0),
+    PRIMARY KEY (merchant_id, day)
+);
 
 CREATE TABLE app.settlements (
     id             uuid PRIMARY KEY DEFAULT gen_random_uuid(),

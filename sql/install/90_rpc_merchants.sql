@@ -18,3 +18,15 @@ AS 'MODULE_PATHNAME', 'mps_add_merchant_user';
 COMMENT ON FUNCTION app.add_merchant_user(text, uuid, text) IS
   'Adds (or re-activates) a staff member: owner/manager/cashier. Platform administrators or the merchant''s owner/manager.';
 SELECT sec.grant_execute('app.add_merchant_user(text, uuid, text)', ARRAY['authenticated', 'service_role']);
+
+CREATE OR REPLACE FUNCTION app.set_merchant_counter_topup(
+    p_merchant_code text, p_enabled boolean, p_max_per_transaction numeric DEFAULT NULL,
+    p_max_per_day numeric DEFAULT NULL)
+RETURNS TABLE (merchant_code text, enabled boolean, max_per_transaction numeric, max_per_day numeric)
+LANGUAGE c VOLATILE SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+SET row_security = on
+AS 'MODULE_PATHNAME', 'mps_set_merchant_counter_topup';
+COMMENT ON FUNCTION app.set_merchant_counter_topup(text, boolean, numeric, numeric) IS
+  'Switches counter top-ups (cash at the counter put on a card) on or off for a merchant, with a limit per top-up and per UTC day; platform administrators only.';
+SELECT sec.grant_execute('app.set_merchant_counter_topup(text, boolean, numeric, numeric)', ARRAY['authenticated', 'service_role']);

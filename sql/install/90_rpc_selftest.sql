@@ -15,3 +15,10 @@ LANGUAGE c STABLE
 SET search_path = pg_catalog, pg_temp
 AS 'MODULE_PATHNAME', 'mps_selftest_stable';
 REVOKE ALL ON FUNCTION sec.selftest_stable(text) FROM PUBLIC;
+
+CREATE OR REPLACE FUNCTION sec.selftest_next_tx_numbers(p_numbers text[])
+RETURNS bigint
+LANGUAGE c VOLATILE
+SET search_path = pg_catalog, pg_temp
+AS 'MODULE_PATHNAME', 'mps_selftest_next_tx_numbers';
+REVOKE ALL ON FUNCTION sec.selftest_next_tx_numbers(text[]) FROM PUBLIC;

@@ -48,6 +48,8 @@ ALTER TABLE app.idempotency_registry ENABLE ROW LEVEL SECURITY;
 ALTER TABLE app.merchant_order_registry ENABLE ROW LEVEL SECURITY;
 ALTER TABLE app.point_ledger ENABLE ROW LEVEL SECURITY;
 ALTER TABLE audit.event_log ENABLE ROW LEVEL SECURITY;
+ALTER TABLE app.number_registry ENABLE ROW LEVEL SECURITY;
+ALTER TABLE app.merchant_topup_days ENABLE ROW LEVEL SECURITY;
 
 -- Read-only policies. Tables without a policy (admin_users, registries, audit) show no rows
 -- to anyone subject to RLS.
@@ -83,6 +85,9 @@ CREATE POLICY staff_reads_merchant ON app.merchants FOR SELECT
   USING (id = ANY ((SELECT sec.my_merchant_ids())::uuid[]));
 DROP POLICY IF EXISTS staff_reads_merchant_users ON app.merchant_users;
 CREATE POLICY staff_reads_merchant_users ON app.merchant_users FOR SELECT
+  USING (merchant_id = ANY ((SELECT sec.my_merchant_ids())::uuid[]));
+DROP POLICY IF EXISTS staff_reads_topup_days ON app.merchant_topup_days;
+CREATE POLICY staff_reads_topup_days ON app.merchant_topup_days FOR SELECT
   USING (merchant_id = ANY ((SELECT sec.my_merchant_ids())::uuid[]));
 DROP POLICY IF EXISTS staff_reads_settlements ON app.settlements;
 CREATE POLICY staff_reads_settlements ON app.settlements FOR SELECT

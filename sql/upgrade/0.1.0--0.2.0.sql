@@ -6,3 +6,96 @@
 -- need; dropping an RPC whose signature changed (CREATE OR REPLACE cannot change it).
 -- test/upgrade.sh proves the result equals a fresh install of 0.2.0.
 \echo Use "ALTER EXTENSION mps UPDATE TO '0.2.0'" to load this file. \quit
+
+-- Idempotency keys and external order ids in scopes (ARCHITECTURE.md §4). 0.1.0's rows get the
+-- scope of the call that made them: the merchant's when their transaction has a merchant, the
+-- member's for a member's own recharge (an authenticated user who is no platform
+-- administrator), else the platform's.
+CREATE TYPE app.key_scope AS ENUM ('platform', 'merchant', 'member');
+ALTER TABLE app.idempotency_registry ADD COLUMN scope app.key_scope, ADD COLUMN scope_id uuid;
+ALTER TABLE app.merchant_order_registry ADD COLUMN scope app.key_scope, ADD COLUMN scope_id uuid;
+WITH s AS (
+  SELECT t.id, t.created_at,
+         CASE WHEN t.merchant_id IS NOT NULL THEN 'merchant' WHEN m.id IS NOT NULL THEN 'member' ELSE 'platform' END::app.key_scope AS scope,
+         COALESCE(t.merchant_id, m.id, '00000000-0000-0000-0000-000000000000'::uuid) AS scope_id
+    FROM app.transactions t
+    LEFT JOIN app.member_profiles m
+      ON t.merchant_id IS NULL AND t.actor_role = 'authenticated' AND m.user_id = t.actor_user_id
+     AND NOT EXISTS (SELECT 1 FROM app.admin_users a WHERE a.user_id = t.actor_user_id AND a.active)),
+ i AS (UPDATE app.idempotency_registry i SET scope = s.scope, scope_id = s.scope_id
+         FROM s WHERE s.id = i.tx_id AND s.created_at = i.tx_created_at)
+UPDATE app.merchant_order_registry o SET scope = s.scope, scope_id = s.scope_id
+  FROM s WHERE s.id = o.tx_id AND s.created_at = o.tx_created_at;
+-- (A registry row without its transaction, which app.verify_ledger() reports, keeps 0.1.0's
+-- meaning: the platform's, or its merchant's.)
+UPDATE app.idempotency_registry SET scope = 'platform', scope_id = '00000000-0000-0000-0000-000000000000'
+ WHERE scope IS NULL;
+UPDATE app.merchant_order_registry
+   SET scope = CASE WHEN merchant_id IS NULL THEN 'platform' ELSE 'merchant' END::app.key_scope,
+       scope_id = COALESCE(merchant_id, '00000000-0000-0000-0000-000000000000')
+ WHERE scope IS NULL;
+ALTER TABLE app.idempotency_registry ALTER COLUMN scope SET NOT NULL, ALTER COLUMN scope_id SET NOT NULL,
+  DROP CONSTRAINT idempotency_registry_pkey,
+  ADD CONSTRAINT idempotency_registry_pkey PRIMARY KEY (scope, scope_id, idempotency_key);
+DROP INDEX app.merchant_order_registry_key;
+ALTER TABLE app.merchant_order_registry ALTER COLUMN scope SET NOT NULL, ALTER COLUMN scope_id SET NOT NULL,
+  DROP COLUMN merchant_id,
+  ADD CONSTRAINT merchant_order_registry_pkey PRIMARY KEY (scope, scope_id, external_order_id);
+-- Keys are unique per scope, no longer per partition: the partitions lose that index.
+DO $$
+DECLARE
+  idx regclass;
+BEGIN
+  FOR idx IN SELECT i.indexrelid::regclass
+               FROM pg_catalog.pg_inherits h
+               JOIN pg_catalog.pg_index i ON i.indrelid = h.inhrelid
+               JOIN pg_catalog.pg_class c ON c.oid = i.indexrelid
+              WHERE h.inhparent = 'app.transactions'::regclass AND c.relname LIKE '%\_idempotency\_key'
+  LOOP
+    EXECUTE format('DROP INDEX %s', idx);
+  END LOOP;
+END
+$$;
+
+-- Counter top-ups: off per merchant until an administrator switches them on, with limits.
+ALTER TABLE app.merchants
+  ADD COLUMN counter_topup_enabled boolean NOT NULL DEFAULT false,
+  ADD COLUMN counter_topup_max_per_tx numeric(12,2) CHECK (counter_topup_max_per_tx > 0),
+  ADD COLUMN counter_topup_max_per_day numeric(12,2) CHECK (counter_topup_max_per_day > 0),
+  ADD CONSTRAINT merchants_counter_topup_limits
+    CHECK (NOT counter_topup_enabled OR (counter_topup_max_per_tx IS NOT NULL AND counter_topup_max_per_day IS NOT NULL));
+CREATE TABLE app.merchant_topup_days (
+    merchant_id uuid NOT NULL REFERENCES app.merchants (id),
+    day         date NOT NULL,
+    total       numeric(14,2) NOT NULL CHECK (total >= 0),
+    topups      integer NOT NULL CHECK (topups >= 0),
+    PRIMARY KEY (merchant_id, day)
+);
+
+-- QR codes: who minted each one, and codes a payment used up.
+ALTER TABLE app.card_qr_state ADD COLUMN issued_by_role text;
+ALTER TABLE app.card_qr_history ADD COLUMN issued_by_role text,
+  DROP CONSTRAINT card_qr_history_end_reason_check,
+  ADD CONSTRAINT card_qr_history_end_reason_check CHECK (end_reason IN ('rotated', 'revoked', 'expired', 'used'));
+
+-- Numbers from no counter: the registry holds every member and card number 0.1.0 gave out,
+-- so that a new random one can never repeat them; the sequences go.
+CREATE TABLE app.number_registry (
+    number     text PRIMARY KEY CHECK (number ~ '^[A-Z]{1,3}[0-9]{8,24}$'),
+    kind       text NOT NULL CHECK (kind IN ('member', 'card')),
+    created_at timestamptz NOT NULL DEFAULT now()
+);
+INSERT INTO app.number_registry (number, kind, created_at)
+SELECT member_no, 'member', created_at FROM app.member_profiles
+UNION ALL
+SELECT card_no, 'card', created_at FROM app.member_cards;
+ALTER TABLE app.member_profiles ALTER COLUMN member_no DROP DEFAULT;
+-- (ALTER EXTENSION ... DROP takes them out of what pg_dump keeps; DROP alone would leave them.)
+ALTER EXTENSION mps DROP SEQUENCE app.member_no_seq;
+ALTER EXTENSION mps DROP SEQUENCE app.card_no_seq;
+ALTER EXTENSION mps DROP SEQUENCE app.tx_no_seq;
+DROP SEQUENCE app.member_no_seq, app.card_no_seq, app.tx_no_seq;
+-- 0.1.0 made the card numbers in SQL from a sequence; 61_numbers.sql replaces the function.
+
+-- merchant_refund_tx takes an idempotency key (a new last parameter; 90_rpc_refund.sql).
+DROP FUNCTION app.merchant_refund_tx(text, text, numeric, text, jsonb);

@@ -14,10 +14,15 @@ Merchant merchant_for_staff(Spi& spi, const Caller& caller, const std::string& c
                           "  FROM app.merchants m WHERE m.code = $1",
                           {TEXTOID, UUIDOID});
     SpiResult r = spi.run(stmt, {p_text(code), p_opt_uuid(caller.user_id)});
-    if (r.empty()) fail(err::MERCHANT_NOT_FOUND_OR_INACTIVE, "No merchant has this code.");
+    // Somebody who is neither staff nor an administrator learns nothing, not even whether the
+    // code exists: the same refusal either way.
+    const char* not_staff = "The caller is not staff of a merchant with this code.";
+    if (r.empty()) {
+        if (!is_platform_admin(spi, caller)) fail(err::PERMISSION_DENIED, not_staff);
+        fail(err::MERCHANT_NOT_FOUND_OR_INACTIVE, "No merchant has this code.");
+    }
     Merchant m{r[0].uuid(1), r[0].label<PartyStatus>(2), r[0].opt_label<MerchantRole>(3), std::nullopt};
-    if (!m.staff_role && !is_admin(spi, caller, m))
-        fail(err::PERMISSION_DENIED, "The caller is not staff of this merchant.");
+    if (!m.staff_role && !is_admin(spi, caller, m)) fail(err::PERMISSION_DENIED, not_staff);
     if (require_active && m.status != PartyStatus::Active)
         fail(err::MERCHANT_NOT_FOUND_OR_INACTIVE, "The merchant is " + std::string(label(m.status)) + ".");
     return m;
@@ -32,7 +37,7 @@ CardHolder card_holder(Spi& spi, const Caller& caller, const Uuid& card_id) {
     static Statement stmt(
         SPI_OK_SELECT,
         "SELECT c.card_type::text, COALESCE(c.owner_member_id = p.id, false), b.role::text,"
-        "       COALESCE(p.status = 'active', false)"
+        "       COALESCE(p.status = 'active', false), p.id"
         "  FROM app.member_cards c"
         "  LEFT JOIN app.member_profiles p ON p.user_id = $2"
         "  LEFT JOIN app.card_bindings b ON b.card_id = c.id AND b.member_id = p.id AND b.status = 'active'"
@@ -46,6 +51,7 @@ CardHolder card_holder(Spi& spi, const Caller& caller, const Uuid& card_id) {
     h.standing.owner = r[0].boolean(2);
     h.standing.binding = r[0].opt_label<BindingRole>(3);
     h.member_active = r[0].boolean(4);
+    h.member_id = r[0].opt_uuid(5);
     return h;
 }
 

@@ -22,9 +22,10 @@ struct Merchant {
     std::optional<bool> admin;
 };
 
-// The merchant by code, with the caller's standing. Raises MERCHANT_NOT_FOUND_OR_INACTIVE
-// (unknown code, or not active when require_active), PERMISSION_DENIED (neither staff nor
-// platform administrator).
+// The merchant by code, with the caller's standing. Raises PERMISSION_DENIED when the caller is
+// neither active staff of it nor a platform administrator, whether or not the code exists (no
+// enumeration); MERCHANT_NOT_FOUND_OR_INACTIVE to staff and administrators when the merchant is
+// not active (require_active), and to administrators for an unknown code.
 Merchant merchant_for_staff(pg::Spi& spi, const pg::Caller& caller, const std::string& code, bool require_active);
 
 // Whether the caller is a platform administrator (administrators keep their rights at a
@@ -34,10 +35,13 @@ bool is_admin(pg::Spi& spi, const pg::Caller& caller, Merchant& m);
 // The caller's relation to a card, through the member profile of the JWT user.
 struct CardHolder {
     std::optional<CardType> card_type;  // nullopt: no such card
+    std::optional<Uuid> member_id;      // the caller's member profile
     CardStanding standing;              // owner / active binding of the caller's member
     bool member_active = false;         // the caller's member profile is active
     // The caller may use the card (core/cards.hpp may_use_card).
     bool may_use() const noexcept { return card_type && may_use_card(*card_type, standing); }
+    // The caller owns the card or is bound to it in any role.
+    bool standing_any() const noexcept { return standing.owner || standing.binding.has_value(); }
 };
 CardHolder card_holder(pg::Spi& spi, const pg::Caller& caller, const Uuid& card_id);
 

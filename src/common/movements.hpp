@@ -6,6 +6,7 @@
 
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "core/cards.hpp"
 #include "core/ids.hpp"
@@ -28,8 +29,9 @@ struct LockedCard {
 };
 
 // The card columns read_card() expects as columns 1..9 of a query over app.member_cards c.
-#define MPS_CARD_COLUMNS                                                                              \
-    "c.id, c.card_type::text, c.status::text, (c.expires_at IS NOT NULL AND c.expires_at <= now()), " \
+// Expiry is judged at the moment of the check (clock_timestamp()), not at transaction start.
+#define MPS_CARD_COLUMNS                                                                                      \
+    "c.id, c.card_type::text, c.status::text, (c.expires_at IS NOT NULL AND c.expires_at <= clock_timestamp()), " \
     "(c.balance * 100)::int8, c.points, (c.discount * 1000)::int4, (c.fixed_discount * 1000)::int4, c.owner_member_id"
 inline constexpr int kCardColumns = 9;
 LockedCard read_card(const pg::Row& row);
@@ -66,9 +68,15 @@ struct TxWritten {
     TimestampTz created_at;
 };
 
-// In one statement: sets the card's balance (balance_after) and points (points_before +
-// points_delta) — cards that earn points take level and discount from the ladder — and writes
-// the transaction row with its tx_registry, point-ledger and audit rows.
+// In one statement: claims a new transaction number in tx_registry (random digits with a check
+// digit; on the rare collision the statement does nothing and is run again with another
+// number), sets the card's balance (balance_after) and points (points_before + points_delta) —
+// cards that earn points take level and discount from the ladder — and writes the transaction
+// row with its point-ledger and audit rows.
 TxWritten record_transaction(pg::Spi& spi, const pg::Caller& caller, const TxWrite& tx);
+
+// For the collision test only (sec.selftest_next_tx_numbers, superusers): the transaction
+// numbers record_transaction tries next in this backend, before drawing random ones.
+void queue_tx_numbers_for_test(std::vector<std::string> numbers);
 
 }  // namespace mps::common

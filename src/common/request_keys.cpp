@@ -25,35 +25,39 @@ bool same_fingerprint(const Row& row, int col, const std::array<uint8_t, 32>& fp
 std::optional<PriorTx> claim_request_keys(Spi& spi, const RequestKeys& keys, const Uuid& new_tx_id) {
     static Statement claim_key(
         SPI_OK_INSERT_RETURNING,
-        "INSERT INTO app.idempotency_registry (idempotency_key, fingerprint, tx_id, tx_created_at)"
-        " VALUES ($1, $2, $3, now()) ON CONFLICT (idempotency_key) DO NOTHING RETURNING 1",
-        {TEXTOID, BYTEAOID, UUIDOID});
-    static Statement read_key(
-        SPI_OK_SELECT,
-        "SELECT fingerprint, tx_id, tx_created_at FROM app.idempotency_registry WHERE idempotency_key = $1", {TEXTOID});
+        "INSERT INTO app.idempotency_registry (scope, scope_id, idempotency_key, fingerprint, tx_id, tx_created_at)"
+        " VALUES ($1::app.key_scope, $2, $3, $4, $5, now())"
+        " ON CONFLICT (scope, scope_id, idempotency_key) DO NOTHING RETURNING 1",
+        {TEXTOID, UUIDOID, TEXTOID, BYTEAOID, UUIDOID});
+    static Statement read_key(SPI_OK_SELECT,
+                              "SELECT fingerprint, tx_id, tx_created_at FROM app.idempotency_registry"
+                              " WHERE scope = $1::app.key_scope AND scope_id = $2 AND idempotency_key = $3",
+                              {TEXTOID, UUIDOID, TEXTOID});
     static Statement release_key(SPI_OK_DELETE,
-                                 "DELETE FROM app.idempotency_registry WHERE idempotency_key = $1 AND tx_id = $2",
-                                 {TEXTOID, UUIDOID});
+                                 "DELETE FROM app.idempotency_registry"
+                                 " WHERE scope = $1::app.key_scope AND scope_id = $2 AND idempotency_key = $3"
+                                 "   AND tx_id = $4",
+                                 {TEXTOID, UUIDOID, TEXTOID, UUIDOID});
     static Statement claim_order(
         SPI_OK_INSERT_RETURNING,
-        "INSERT INTO app.merchant_order_registry (merchant_id, external_order_id, fingerprint, tx_id, tx_created_at)"
-        " VALUES ($1, $2, $3, $4, now())"
-        " ON CONFLICT ((COALESCE(merchant_id, '00000000-0000-0000-0000-000000000000'::uuid)), external_order_id)"
-        " DO NOTHING RETURNING 1",
-        {UUIDOID, TEXTOID, BYTEAOID, UUIDOID});
-    static Statement read_order(
-        SPI_OK_SELECT,
-        "SELECT fingerprint, tx_id, tx_created_at FROM app.merchant_order_registry"
-        " WHERE COALESCE(merchant_id, '00000000-0000-0000-0000-000000000000'::uuid)"
-        "     = COALESCE($1, '00000000-0000-0000-0000-000000000000'::uuid) AND external_order_id = $2",
-        {UUIDOID, TEXTOID});
+        "INSERT INTO app.merchant_order_registry (scope, scope_id, external_order_id, fingerprint, tx_id, tx_created_at)"
+        " VALUES ($1::app.key_scope, $2, $3, $4, $5, now())"
+        " ON CONFLICT (scope, scope_id, external_order_id) DO NOTHING RETURNING 1",
+        {TEXTOID, UUIDOID, TEXTOID, BYTEAOID, UUIDOID});
+    static Statement read_order(SPI_OK_SELECT,
+                                "SELECT fingerprint, tx_id, tx_created_at FROM app.merchant_order_registry"
+                                " WHERE scope = $1::app.key_scope AND scope_id = $2 AND external_order_id = $3",
+                                {TEXTOID, UUIDOID, TEXTOID});
 
-    Value fp = p_bytea(keys.fingerprint.data(), keys.fingerprint.size());
+    const Value scope = p_text(label(keys.owner.scope));
+    const Value scope_id = p_uuid(keys.owner.id);
+    const Value fp = p_bytea(keys.fingerprint.data(), keys.fingerprint.size());
     bool key_claimed = false;
     if (keys.idempotency_key) {
+        const Value key = p_text(*keys.idempotency_key);
         // Waits for a concurrent holder of the key to finish; a committed holder wins.
-        if (spi.run(claim_key, {p_text(*keys.idempotency_key), fp, p_uuid(new_tx_id)}).empty()) {
-            SpiResult prior = spi.run(read_key, {p_text(*keys.idempotency_key)});
+        if (spi.run(claim_key, {scope, scope_id, key, fp, p_uuid(new_tx_id)}).empty()) {
+            SpiResult prior = spi.run(read_key, {scope, scope_id, key});
             if (prior.empty()) throw std::runtime_error("idempotency key vanished while claimed");
             if (!same_fingerprint(prior[0], 1, keys.fingerprint))
                 fail(err::IDEMPOTENCY_KEY_REUSED, "This idempotency key was already used for a different request.",
@@ -63,13 +67,13 @@ std::optional<PriorTx> claim_request_keys(Spi& spi, const RequestKeys& keys, con
         key_claimed = true;
     }
     if (keys.external_order_id) {
-        if (spi.run(claim_order, {p_opt_uuid(keys.merchant_id), p_text(*keys.external_order_id), fp, p_uuid(new_tx_id)})
-                .empty()) {
-            SpiResult prior = spi.run(read_order, {p_opt_uuid(keys.merchant_id), p_text(*keys.external_order_id)});
+        const Value order = p_text(*keys.external_order_id);
+        if (spi.run(claim_order, {scope, scope_id, order, fp, p_uuid(new_tx_id)}).empty()) {
+            SpiResult prior = spi.run(read_order, {scope, scope_id, order});
             if (prior.empty()) throw std::runtime_error("external order id vanished while claimed");
             if (!same_fingerprint(prior[0], 1, keys.fingerprint))
                 fail(err::EXTERNAL_ORDER_ID_REUSED, "This external order id was already used for a different request.");
-            if (key_claimed) spi.run(release_key, {p_text(*keys.idempotency_key), p_uuid(new_tx_id)});
+            if (key_claimed) spi.run(release_key, {scope, scope_id, p_text(*keys.idempotency_key), p_uuid(new_tx_id)});
             return PriorTx{prior[0].uuid(2), prior[0].timestamptz(3)};
         }
     }

@@ -1,6 +1,8 @@
 // Idempotency keys and merchant order ids of money requests (ARCHITECTURE.md §4): the same key
 // with the same request returns the original transaction (also while the first call is still
-// in flight: the claim waits for it), the same key with a different request is refused.
+// in flight: the claim waits for it), the same key with a different request is refused. Keys
+// live in scopes — the merchant's, the platform's, a member's — and are looked up only in the
+// caller's, so no answer depends on another scope's keys.
 #pragma once
 
 #include <array>
@@ -8,14 +10,24 @@
 #include <string>
 
 #include "core/ids.hpp"
+#include "core/labels.hpp"
 #include "pg/spi.hpp"
 
 namespace mps::common {
 
+// Whose keys: a merchant (its id), a member (its id), or the platform (the nil uuid).
+struct KeyOwner {
+    KeyScope scope;
+    Uuid id;
+    static KeyOwner platform() noexcept { return {KeyScope::Platform, Uuid{}}; }
+    static KeyOwner merchant(const Uuid& id) noexcept { return {KeyScope::Merchant, id}; }
+    static KeyOwner member(const Uuid& id) noexcept { return {KeyScope::Member, id}; }
+};
+
 struct RequestKeys {
     std::optional<std::string> idempotency_key;
     std::optional<std::string> external_order_id;
-    std::optional<Uuid> merchant_id;  // scope of external_order_id (none = platform)
+    KeyOwner owner;
     std::array<uint8_t, 32> fingerprint;
 };
 

@@ -44,8 +44,10 @@ struct ErrorCode {
     X(REFUND_EXCEEDS_REMAINING, Business, "the refund is larger than what remains refundable on the payment") \
     X(TX_NOT_REFUNDABLE, Business, "the original transaction is not a completed payment") \
     X(BALANCE_LIMIT_EXCEEDED, Business, "the card balance would exceed 9999999999.99") \
+    X(COUNTER_TOPUP_LIMIT_EXCEEDED, Business, "a counter top-up is over the merchant's limit per top-up or per day") \
     X(PERMISSION_DENIED, Denied, "the caller may not do this to this object") \
     X(SELF_RECHARGE_DISABLED, Denied, "member self-service recharge is switched off (mps.allow_self_recharge)") \
+    X(COUNTER_TOPUP_DISABLED, Denied, "the merchant may not take counter top-ups (a platform administrator switches them on)") \
     X(CARD_NOT_FOUND, NotFound, "no card with that id (or not visible to the caller)") \
     X(ORIGINAL_TX_NOT_FOUND, NotFound, "no payment with that number at this merchant") \
     X(IDEMPOTENCY_KEY_REUSED, Conflict, "the idempotency key was already used for a different request") \

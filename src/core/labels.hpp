@@ -19,6 +19,7 @@ enum class MerchantRole : uint8_t { Owner, Manager, Cashier };
 enum class PartyStatus : uint8_t { Active, Suspended, Closed };
 enum class TxType : uint8_t { Payment, Refund, Recharge, Adjustment };
 enum class TxStatus : uint8_t { Completed, Refunded, Failed };
+enum class KeyScope : uint8_t { Platform, Merchant, Member };
 
 // Labels<E>::sql_type names the SQL enum and Labels<E>::names lists its labels in order.
 template <typename E>
@@ -59,6 +60,12 @@ template <>
 struct Labels<TxStatus> {
     static constexpr std::string_view sql_type = "app.tx_status";
     static constexpr std::string_view names[] = {"completed", "refunded", "failed"};
+};
+
+template <>
+struct Labels<KeyScope> {
+    static constexpr std::string_view sql_type = "app.key_scope";
+    static constexpr std::string_view names[] = {"platform", "merchant", "member"};
 };
 
 template <typename E>

@@ -1,8 +1,14 @@
 #include "pg/convert.hpp"
 
+#include <cstdio>
 #include <cstring>
+#include <stdexcept>
 
 #include "pg/guard.hpp"
+
+extern "C" {
+#include "utils/datetime.h"
+}
 
 namespace mps::pg {
 
@@ -32,6 +38,16 @@ std::string numeric_text(Datum d) {
 std::string jsonb_text(Datum d) {
     return take_cstring(
         call([&] { return JsonbToCString(nullptr, &DatumGetJsonbP(d)->root, VARSIZE(DatumGetJsonbP(d))); }));
+}
+
+std::string utc_date_digits(TimestampTz t) {
+    struct pg_tm tm;
+    fsec_t fsec;
+    int rc = call([&] { return timestamp2tm(t, nullptr, &tm, &fsec, nullptr, nullptr); });
+    if (rc != 0) throw std::runtime_error("timestamp out of range");
+    char buf[16];
+    std::snprintf(buf, sizeof buf, "%04d%02d%02d", tm.tm_year, tm.tm_mon, tm.tm_mday);
+    return buf;
 }
 
 Datum text_datum(std::string_view s) {

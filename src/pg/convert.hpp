@@ -25,6 +25,8 @@ std::string text_value(Datum d);
 Uuid uuid_value(Datum d) noexcept;
 std::string numeric_text(Datum d);  // numeric_out: "12.30", "NaN", "Infinity"
 std::string jsonb_text(Datum d);
+// The UTC calendar date of a timestamp as YYYYMMDD.
+std::string utc_date_digits(TimestampTz t);
 
 // C++ -> Datum.
 Datum text_datum(std::string_view s);

@@ -8,6 +8,10 @@ namespace mps::pg {
 // user_recharge_* themselves (ARCHITECTURE.md §3); otherwise SELF_RECHARGE_DISABLED.
 extern bool allow_self_recharge;
 
+// mps.qr_reuse_within_ttl (off): a QR code keeps paying until it expires or is rotated;
+// otherwise a successful charge consumes it (ARCHITECTURE.md §3).
+extern bool qr_reuse_within_ttl;
+
 void define_settings();
 
 }  // namespace mps::pg

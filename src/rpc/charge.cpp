@@ -2,9 +2,10 @@
 // SQL: sql/install/90_rpc_charge.sql.
 //
 // Statements on the way (all prepared once per backend): merchant + caller's staff role,
-// idempotency / order claims (only when keys are given), QR digest -> card locked FOR UPDATE
-// (one unique-index lookup), and one statement (common/movements.cpp) that updates the card
-// with the ladder and writes the transaction, registry, point-ledger and audit rows.
+// idempotency / order claims in the merchant's scope (only when keys are given), QR digest ->
+// code consumed and card locked FOR UPDATE (one unique-index lookup), and one statement
+// (common/movements.cpp) that updates the card with the ladder and writes the transaction,
+// registry, point-ledger and audit rows.
 #include <algorithm>
 #include <string>
 
@@ -17,6 +18,7 @@
 #include "core/money.hpp"
 #include "pg/convert.hpp"
 #include "pg/entry.hpp"
+#include "pg/settings.hpp"
 #include "pg/srf.hpp"
 
 using namespace mps;
@@ -63,7 +65,7 @@ MPS_ENTRY(mps_merchant_charge_by_qr, p_merchant_code, p_qr_plain, p_raw_price, p
     std::optional<PriorTx> prior;
     if (idem_key || order_id) {
         // The request's fingerprint: only requests carrying a key or an order id need one.
-        RequestKeys keys{idem_key, order_id, merchant.id,
+        RequestKeys keys{idem_key, order_id, KeyOwner::merchant(merchant.id),
                          Fingerprint()
                              .add("merchant_charge_by_qr")
                              .add(caller.role_name)
@@ -84,26 +86,41 @@ MPS_ENTRY(mps_merchant_charge_by_qr, p_merchant_code, p_qr_plain, p_raw_price, p
     }
 
     // The live QR of the card, and the card, locked. A concurrent rotation updates the QR row;
-    // the lock waits for it and the re-checked digest no longer matches.
-    static Statement scan(
-        SPI_OK_SELECT,
-        "SELECT " MPS_CARD_COLUMNS
-        ", q.expires_at <= now(),"
-        "       COALESCE(p.status = 'active', true),"
-        "       (SELECT (min(cc.fixed_discount) * 1000)::int4 FROM app.card_bindings b"
-        "          JOIN app.member_cards cc ON cc.id = b.card_id"
-        "         WHERE c.card_type = 'standard' AND b.member_id = c.owner_member_id AND b.status = 'active'"
-        "           AND cc.card_type = 'corporate' AND cc.status = 'active'"
-        "           AND (cc.expires_at IS NULL OR cc.expires_at > now()))"
-        "  FROM app.card_qr_state q"
-        "  JOIN app.member_cards c ON c.id = q.card_id"
-        "  LEFT JOIN app.member_profiles p ON p.id = c.owner_member_id"
-        " WHERE q.token_digest = $1"
-        "   FOR UPDATE OF c, q",
-        {BYTEAOID});
-    SpiResult r = spi.run(scan, {p_bytea(digest.data(), digest.size())});
+    // the lock waits for it and the re-checked digest no longer matches. Unless the deployment
+    // lets a code pay until it expires (mps.qr_reuse_within_ttl), the scan consumes the code:
+    // it is deleted and its history row ended as used; if the charge then fails, the error
+    // rolls that back and the code stays live. A second charge with the same code waits for
+    // the first and finds nothing. Expiry is judged now (clock_timestamp()), not at BEGIN.
+#define MPS_CHARGE_SCAN_COLUMNS                                                                              \
+    "SELECT " MPS_CARD_COLUMNS ", q.expires_at <= clock_timestamp(),"                                        \
+    "       COALESCE(p.status = 'active', true),"                                                            \
+    "       (SELECT (min(cc.fixed_discount) * 1000)::int4 FROM app.card_bindings b"                          \
+    "          JOIN app.member_cards cc ON cc.id = b.card_id"                                                \
+    "         WHERE c.card_type = 'standard' AND b.member_id = c.owner_member_id AND b.status = 'active'"    \
+    "           AND cc.card_type = 'corporate' AND cc.status = 'active'"                                     \
+    "           AND (cc.expires_at IS NULL OR cc.expires_at > clock_timestamp()))"
+    static Statement consume(SPI_OK_SELECT,
+                             "WITH q AS (DELETE FROM app.card_qr_state s WHERE s.token_digest = $1"
+                             "           RETURNING s.card_id, s.token_digest, s.expires_at),"
+                             " h AS (UPDATE app.card_qr_history h SET ended_at = clock_timestamp(), end_reason = 'used'"
+                             "         FROM q WHERE h.card_id = q.card_id AND h.token_digest = q.token_digest"
+                             "          AND h.ended_at IS NULL) " MPS_CHARGE_SCAN_COLUMNS
+                             "  FROM q"
+                             "  JOIN app.member_cards c ON c.id = q.card_id"
+                             "  LEFT JOIN app.member_profiles p ON p.id = c.owner_member_id"
+                             "   FOR UPDATE OF c",
+                             {BYTEAOID});
+    static Statement reuse(SPI_OK_SELECT, MPS_CHARGE_SCAN_COLUMNS
+                           "  FROM app.card_qr_state q"
+                           "  JOIN app.member_cards c ON c.id = q.card_id"
+                           "  LEFT JOIN app.member_profiles p ON p.id = c.owner_member_id"
+                           " WHERE q.token_digest = $1"
+                           "   FOR UPDATE OF c, q",
+                           {BYTEAOID});
+#undef MPS_CHARGE_SCAN_COLUMNS
+    SpiResult r = spi.run(qr_reuse_within_ttl ? reuse : consume, {p_bytea(digest.data(), digest.size())});
     if (r.empty())
-        fail(err::QR_EXPIRED_OR_INVALID, "This QR code is not valid: unknown, expired, rotated or revoked.",
+        fail(err::QR_EXPIRED_OR_INVALID, "This QR code is not valid: unknown, expired, used, rotated or revoked.",
              "Ask the member to refresh the QR code.");
     const Row row = r[0];
     const LockedCard card = read_card(row);

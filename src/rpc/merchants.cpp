@@ -10,6 +10,7 @@
 #include "core/json.hpp"
 #include "pg/convert.hpp"
 #include "pg/entry.hpp"
+#include "pg/srf.hpp"
 
 using namespace mps;
 using namespace mps::pg;
@@ -79,4 +80,52 @@ MPS_ENTRY(mps_add_merchant_user, p_merchant_code, p_user_id, p_role) {
           JsonObject().add("user_id", user_id).add("role", label(*role)));
     spi.finish();
     PG_RETURN_VOID();
+}
+
+// Counter top-ups (cash taken at the counter, put on a card) are money the merchant owes the
+// platform: a platform administrator switches them on per merchant, with a limit per top-up and
+// per UTC day, or off again (the limits are kept).
+MPS_ENTRY(mps_set_merchant_counter_topup, p_merchant_code, p_enabled, p_max_per_transaction, p_max_per_day) {
+    const std::string code = required_text_arg(args, p_merchant_code, 64);
+    args.require_declared(p_enabled);
+    if (!args.has(p_enabled)) fail(err::INVALID_ARGUMENT, "p_enabled is required.");
+    const bool enabled = DatumGetBool(args.datum(p_enabled));
+    const std::optional<int64_t> per_tx = optional_amount_arg(args, p_max_per_transaction);
+    const std::optional<int64_t> per_day = optional_amount_arg(args, p_max_per_day);
+    Caller caller = current_caller();
+    Spi spi;
+    require_platform_admin(spi, caller, "switch counter top-ups");
+    // The limits in force afterwards: the ones given, else the ones the merchant has.
+    static Statement current(SPI_OK_SELECT,
+                             "SELECT id, (counter_topup_max_per_tx * 100)::int8, (counter_topup_max_per_day * 100)::int8"
+                             "  FROM app.merchants WHERE code = $1 FOR UPDATE",
+                             {TEXTOID});
+    SpiResult m = spi.run(current, {p_text(code)});
+    if (m.empty()) fail(err::MERCHANT_NOT_FOUND_OR_INACTIVE, "No merchant has this code.");
+    const Uuid merchant_id = m[0].uuid(1);
+    // 0: no limit set (a limit is always more than 0).
+    const int64_t new_per_tx = per_tx ? *per_tx : (m[0].is_null(2) ? 0 : m[0].cents(2));
+    const int64_t new_per_day = per_day ? *per_day : (m[0].is_null(3) ? 0 : m[0].cents(3));
+    if (enabled && (new_per_tx == 0 || new_per_day == 0))
+        fail(err::INVALID_ARGUMENT, "Switching counter top-ups on needs p_max_per_transaction and p_max_per_day.");
+    if (new_per_tx != 0 && new_per_day != 0 && new_per_tx > new_per_day)
+        fail(err::INVALID_ARGUMENT, "p_max_per_transaction may not exceed p_max_per_day.");
+    static Statement update(SPI_OK_UPDATE_RETURNING,
+                            "UPDATE app.merchants SET counter_topup_enabled = $2, counter_topup_max_per_tx = $3,"
+                            "       counter_topup_max_per_day = $4, updated_at = now()"
+                            " WHERE id = $1"
+                            " RETURNING counter_topup_enabled, counter_topup_max_per_tx, counter_topup_max_per_day",
+                            {UUIDOID, BOOLOID, NUMERICOID, NUMERICOID});
+    SpiResult r = spi.run(update, {p_uuid(merchant_id), p_datum(BoolGetDatum(enabled)),
+                                   new_per_tx != 0 ? p_cents(new_per_tx) : p_null(),
+                                   new_per_day != 0 ? p_cents(new_per_day) : p_null()});
+    JsonObject context;
+    context.add("code", code).add("enabled", int64_t(enabled));
+    if (new_per_tx != 0) context.add_cents("max_per_transaction", new_per_tx);
+    if (new_per_day != 0) context.add_cents("max_per_day", new_per_day);
+    audit(spi, caller, "merchant.counter_topup", "merchant", format_uuid(merchant_id), context);
+    TableResult out(args.fcinfo());
+    out.add({p_text(code), r[0].cell(1), r[0].cell(2), r[0].cell(3)});
+    spi.finish();
+    return Datum(0);
 }

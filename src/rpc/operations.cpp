@@ -173,5 +173,6 @@ MPS_ENTRY(mps_library_labels) {
     add_labels<PartyStatus>(out, "app.merchant_status");
     add_labels<TxType>(out, Labels<TxType>::sql_type);
     add_labels<TxStatus>(out, Labels<TxStatus>::sql_type);
+    add_labels<KeyScope>(out, Labels<KeyScope>::sql_type);
     return Datum(0);
 }

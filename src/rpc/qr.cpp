@@ -70,25 +70,32 @@ MPS_ENTRY(mps_rotate_card_qr, p_card_id, p_card_type, p_ttl_seconds) {
 
     const std::string token = new_qr_token();
     const QrDigest digest = qr_digest(token);
-    // Ends the previous code in the history and replaces the live one in place.
+    // Ends the previous code in the history and replaces the live one in place, recording who
+    // minted it (the user, or the role of a backend without one). Times are taken at the moment
+    // of the rotation (clock_timestamp()), so a long transaction cannot shorten the code's life.
     static Statement rotate(
-        SPI_OK_INSERT_RETURNING,
-        "WITH ended AS ("
-        "  UPDATE app.card_qr_history SET ended_at = LEAST(expires_at, now()),"
-        "         end_reason = CASE WHEN expires_at <= now() THEN 'expired' ELSE 'rotated' END"
+        SPI_OK_SELECT,
+        "WITH n AS (SELECT clock_timestamp() AS t),"
+        " ended AS ("
+        "  UPDATE app.card_qr_history SET ended_at = LEAST(expires_at, (SELECT t FROM n)),"
+        "         end_reason = CASE WHEN expires_at <= (SELECT t FROM n) THEN 'expired' ELSE 'rotated' END"
         "   WHERE card_id = $1 AND ended_at IS NULL),"
-        " h AS (INSERT INTO app.card_qr_history (card_id, token_digest, issued_at, expires_at, issued_by)"
-        "       VALUES ($1, $2, now(), now() + make_interval(secs => $3), $4))"
-        "INSERT INTO app.card_qr_state AS s (card_id, token_digest, issued_at, expires_at, issued_by)"
-        "VALUES ($1, $2, now(), now() + make_interval(secs => $3), $4)"
-        "ON CONFLICT (card_id) DO UPDATE SET token_digest = EXCLUDED.token_digest, issued_at = EXCLUDED.issued_at,"
-        "   expires_at = EXCLUDED.expires_at, issued_by = EXCLUDED.issued_by "
-        "RETURNING s.expires_at",
-        {UUIDOID, BYTEAOID, INT4OID, UUIDOID});
-    SpiResult r = spi.run(
-        rotate, {p_uuid(card_id), p_bytea(digest.data(), digest.size()), p_int32(ttl), p_opt_uuid(caller.user_id)});
+        " h AS (INSERT INTO app.card_qr_history (card_id, token_digest, issued_at, expires_at, issued_by, issued_by_role)"
+        "       SELECT $1, $2, n.t, n.t + make_interval(secs => $3), $4, $5 FROM n),"
+        " s AS (INSERT INTO app.card_qr_state AS s (card_id, token_digest, issued_at, expires_at, issued_by, issued_by_role)"
+        "       SELECT $1, $2, n.t, n.t + make_interval(secs => $3), $4, $5 FROM n"
+        "       ON CONFLICT (card_id) DO UPDATE SET token_digest = EXCLUDED.token_digest, issued_at = EXCLUDED.issued_at,"
+        "          expires_at = EXCLUDED.expires_at, issued_by = EXCLUDED.issued_by, issued_by_role = EXCLUDED.issued_by_role"
+        "       RETURNING s.expires_at)"
+        "SELECT expires_at FROM s",
+        {UUIDOID, BYTEAOID, INT4OID, UUIDOID, TEXTOID});
+    SpiResult r = spi.run(rotate, {p_uuid(card_id), p_bytea(digest.data(), digest.size()), p_int32(ttl),
+                                   p_opt_uuid(caller.user_id), p_text(caller.role_name)});
     TableResult out(args.fcinfo());
     out.add({p_text(token), r[0].cell(1)});
+    // Every code minted leaves a trace: who, for which card, for how long.
+    audit(spi, caller, "qr.rotate", "card", format_uuid(card_id),
+          JsonObject().add("card_type", label(type)).add("ttl_seconds", int64_t(ttl)));
     spi.finish();
     return Datum(0);
 }
@@ -102,12 +109,12 @@ MPS_ENTRY(mps_revoke_card_qr, p_card_id) {
     static Statement revoke(
         SPI_OK_SELECT,
         "WITH gone AS (DELETE FROM app.card_qr_state WHERE card_id = $1 RETURNING card_id, token_digest),"
-        " h AS (UPDATE app.card_qr_history h SET ended_at = now(), end_reason = 'revoked'"
+        " h AS (UPDATE app.card_qr_history h SET ended_at = clock_timestamp(), end_reason = 'revoked'"
         "         FROM gone g WHERE h.card_id = g.card_id AND h.token_digest = g.token_digest AND h.ended_at IS NULL)"
         "SELECT count(*) FROM gone",
         {UUIDOID});
     const bool revoked = spi.run(revoke, {p_uuid(card_id)})[0].integer(1) > 0;
-    if (revoked) audit(spi, caller, "qr.revoke", "card", format_uuid(card_id), JsonObject());
+    audit(spi, caller, "qr.revoke", "card", format_uuid(card_id), JsonObject().add("had_live_code", int64_t(revoked)));
     spi.finish();
     PG_RETURN_BOOL(revoked);
 }
@@ -126,7 +133,8 @@ MPS_ENTRY(mps_validate_qr_plain, p_qr_plain) {
     const bool trusted =
         (caller.user_id && spi.run(staff, {p_uuid(*caller.user_id)})[0].boolean(1)) || is_platform_admin(spi, caller);
     static Statement lookup(SPI_OK_SELECT,
-                            "SELECT card_id FROM app.card_qr_state WHERE token_digest = $1 AND expires_at > now()",
+                            "SELECT card_id FROM app.card_qr_state WHERE token_digest = $1"
+                            "   AND expires_at > clock_timestamp()",
                             {BYTEAOID});
     SpiResult r = spi.run(lookup, {p_bytea(digest.data(), digest.size())});
     if (r.empty()) {
@@ -149,15 +157,19 @@ MPS_ENTRY(mps_cron_rotate_qr_tokens, p_ttl_seconds) {
     require_platform_admin(spi, caller, "expire QR codes");
     static Statement sweep(
         SPI_OK_SELECT,
-        "WITH gone AS (DELETE FROM app.card_qr_state"
-        "               WHERE expires_at <= now() OR issued_at <= now() - make_interval(secs => $1)"
-        "              RETURNING card_id, token_digest, expires_at),"
-        " h AS (UPDATE app.card_qr_history h SET ended_at = LEAST(g.expires_at, now()),"
-        "              end_reason = CASE WHEN g.expires_at <= now() THEN 'expired' ELSE 'rotated' END"
+        "WITH n AS (SELECT clock_timestamp() AS t),"
+        " gone AS (DELETE FROM app.card_qr_state"
+        "           WHERE expires_at <= (SELECT t FROM n) OR issued_at <= (SELECT t FROM n) - make_interval(secs => $1)"
+        "          RETURNING card_id, token_digest, expires_at),"
+        " h AS (UPDATE app.card_qr_history h SET ended_at = LEAST(g.expires_at, (SELECT t FROM n)),"
+        "              end_reason = CASE WHEN g.expires_at <= (SELECT t FROM n) THEN 'expired' ELSE 'rotated' END"
         "         FROM gone g WHERE h.card_id = g.card_id AND h.token_digest = g.token_digest AND h.ended_at IS NULL)"
         "SELECT count(*) FROM gone",
         {INT4OID});
     const int64_t ended = spi.run(sweep, {p_int32(ttl)})[0].integer(1);
+    if (ended > 0)
+        audit(spi, caller, "qr.sweep", "card_qr_state", "expired",
+              JsonObject().add("ended", ended).add("ttl_seconds", int64_t(ttl)));
     spi.finish();
     PG_RETURN_INT32(int32_t(ended));
 }

@@ -45,6 +45,40 @@ bool accepts(Kind kind, CardType type) {
     return false;
 }
 
+// A merchant's counter top-up settings (app.set_merchant_counter_topup).
+struct CounterTopups {
+    bool enabled = false;
+    int64_t max_per_tx = 0;   // cents
+    int64_t max_per_day = 0;  // cents
+};
+
+CounterTopups counter_topups(Spi& spi, const Uuid& merchant_id) {
+    static Statement stmt(SPI_OK_SELECT,
+                          "SELECT counter_topup_enabled, COALESCE((counter_topup_max_per_tx * 100)::int8, 0),"
+                          "       COALESCE((counter_topup_max_per_day * 100)::int8, 0)"
+                          "  FROM app.merchants WHERE id = $1",
+                          {UUIDOID});
+    SpiResult r = spi.run(stmt, {p_uuid(merchant_id)});
+    return {r[0].boolean(1), r[0].cents(2), r[0].cents(3)};
+}
+
+// Takes amount from the merchant's limit for the current UTC day in one row-locked upsert:
+// concurrent top-ups queue on the day's row, so together they never exceed the limit. The day
+// is the day at the moment of the check; an error later rolls the claim back with the rest.
+void take_from_daily_limit(Spi& spi, const Uuid& merchant_id, const CounterTopups& limits, int64_t amount) {
+    static Statement claim(
+        SPI_OK_INSERT_RETURNING,
+        "INSERT INTO app.merchant_topup_days AS d (merchant_id, day, total, topups)"
+        " SELECT $1, (clock_timestamp() AT TIME ZONE 'UTC')::date, $2, 1 WHERE $2 <= $3"
+        " ON CONFLICT (merchant_id, day) DO UPDATE SET total = d.total + EXCLUDED.total, topups = d.topups + 1"
+        "  WHERE d.total + EXCLUDED.total <= $3"
+        " RETURNING 1",
+        {UUIDOID, NUMERICOID, NUMERICOID});
+    if (spi.run(claim, {p_uuid(merchant_id), p_cents(amount), p_cents(limits.max_per_day)}).empty())
+        fail(err::COUNTER_TOPUP_LIMIT_EXCEEDED, "The merchant's counter top-ups today would exceed its daily limit of " +
+                                                    format_cents(limits.max_per_day) + ".");
+}
+
 Datum recharge(const Args& args, Kind kind);
 
 }  // namespace
@@ -84,8 +118,23 @@ Datum recharge(const Args& args, Kind kind) {
     Caller caller = current_caller();
     Spi spi;
     std::optional<Uuid> merchant_id;
+    std::optional<CounterTopups> counter;
+    KeyOwner owner = KeyOwner::platform();
     if (merchant_code) {
-        merchant_id = merchant_for_staff(spi, caller, *merchant_code, true).id;  // cash desk
+        // Cash at the counter: the merchant must be allowed to take it, within its limits, and
+        // staff do not top up cards they hold themselves.
+        const Merchant merchant = merchant_for_staff(spi, caller, *merchant_code, true);
+        merchant_id = merchant.id;
+        owner = KeyOwner::merchant(merchant.id);
+        counter = counter_topups(spi, merchant.id);
+        if (!counter->enabled)
+            fail(err::COUNTER_TOPUP_DISABLED, "This merchant does not take counter top-ups.",
+                 "A platform administrator switches them on with app.set_merchant_counter_topup.");
+        if (amount > counter->max_per_tx)
+            fail(err::COUNTER_TOPUP_LIMIT_EXCEEDED, "A counter top-up at this merchant is at most " +
+                                                        format_cents(counter->max_per_tx) + ".");
+        if (caller.user_id && card_holder(spi, caller, card_id).standing_any())
+            fail(err::PERMISSION_DENIED, "Staff may not top up a card they hold at their own counter.");
     } else if (!is_platform_admin(spi, caller)) {
         require_user(caller, "recharge a card");
         CardHolder holder = card_holder(spi, caller, card_id);
@@ -97,6 +146,7 @@ Datum recharge(const Args& args, Kind kind) {
         if (!allow_self_recharge)
             fail(err::SELF_RECHARGE_DISABLED, "Self-service recharge is switched off on this deployment.",
                  "Recharge through the payment flow of the app or at a merchant counter.");
+        owner = KeyOwner::member(*holder.member_id);
     }
     TableResult out(args.fcinfo());
 
@@ -104,7 +154,7 @@ Datum recharge(const Args& args, Kind kind) {
     std::optional<PriorTx> prior;
     if (idem_key || order_id) {
         // The request's fingerprint: only requests carrying a key or an order id need one.
-        RequestKeys keys{idem_key, order_id, merchant_id,
+        RequestKeys keys{idem_key, order_id, owner,
                          Fingerprint()
                              .add(name_of(kind))
                              .add(caller.role_name)
@@ -142,6 +192,7 @@ Datum recharge(const Args& args, Kind kind) {
     std::optional<int64_t> balance_after = add_cents(card->balance, amount);
     if (!balance_after)
         fail(err::BALANCE_LIMIT_EXCEEDED, "The recharge would take the card balance over 9999999999.99.");
+    if (counter) take_from_daily_limit(spi, *merchant_id, *counter, amount);
     TxWrite tx{};
     tx.id = tx_id;
     tx.type = TxType::Recharge;

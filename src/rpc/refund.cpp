@@ -9,7 +9,9 @@
 #include "common/access.hpp"
 #include "common/args.hpp"
 #include "common/movements.hpp"
+#include "common/request_keys.hpp"
 #include "core/errors.hpp"
+#include "core/fingerprint.hpp"
 #include "core/money.hpp"
 #include "pg/convert.hpp"
 #include "pg/entry.hpp"
@@ -32,16 +34,47 @@ int64_t clawback_for(int64_t earned, int64_t final_cents, int64_t refunded_befor
 
 }  // namespace
 
-MPS_ENTRY(mps_merchant_refund_tx, p_merchant_code, p_original_tx_no, p_refund_amount, p_reason, p_tag) {
+MPS_ENTRY(mps_merchant_refund_tx, p_merchant_code, p_original_tx_no, p_refund_amount, p_reason, p_tag,
+          p_idempotency_key) {
     const std::string merchant_code = required_text_arg(args, p_merchant_code, 64);
     const std::string original_no = required_text_arg(args, p_original_tx_no, 64);
     const int64_t amount = amount_arg(args, p_refund_amount);
     const std::optional<std::string> reason = note_arg(args, p_reason, 500);
     const Datum tag = tag_arg(args, p_tag);
+    const std::optional<std::string> idem_key = optional_text_arg(args, p_idempotency_key, 128);
 
     Caller caller = current_caller();
     Spi spi;
     Merchant merchant = merchant_for_staff(spi, caller, merchant_code, true);
+    TableResult out(args.fcinfo());
+
+    // A retried refund (the POS timed out) with its key returns the first one; the same key
+    // with another request is refused. The key lives in the merchant's scope.
+    const Uuid tx_id = random_uuid();
+    if (idem_key) {
+        RequestKeys keys{idem_key, std::nullopt, KeyOwner::merchant(merchant.id),
+                         Fingerprint()
+                             .add("merchant_refund_tx")
+                             .add(caller.role_name)
+                             .add(caller.user_id)
+                             .add(merchant.id)
+                             .add(original_no)
+                             .add(amount)
+                             .add(reason)
+                             .add(jsonb_text(tag))
+                             .finish()};
+        if (std::optional<PriorTx> prior = claim_request_keys(spi, keys, tx_id)) {
+            static Statement load(SPI_OK_SELECT,
+                                  "SELECT id, tx_no, final_amount FROM app.transactions"
+                                  " WHERE id = $1 AND created_at = $2 AND tx_type = 'refund'",
+                                  {UUIDOID, TIMESTAMPTZOID});
+            SpiResult r = spi.run(load, {p_uuid(prior->id), p_timestamptz(prior->created_at)});
+            if (r.empty()) fail(err::IDEMPOTENCY_KEY_REUSED, "This key belongs to a transaction that is not a refund.");
+            out.add({r[0].cell(1), r[0].cell(2), r[0].cell(3)});
+            spi.finish();
+            return Datum(0);
+        }
+    }
 
     static Statement find_original(SPI_OK_SELECT,
                                    "SELECT tx_id, created_at, tx_type::text, card_id FROM app.tx_registry"
@@ -94,7 +127,7 @@ MPS_ENTRY(mps_merchant_refund_tx, p_merchant_code, p_original_tx_no, p_refund_am
         spi.run(mark_refunded, {p_uuid(original_id), p_timestamptz(original_at)});
     }
     TxWrite tx{};
-    tx.id = random_uuid();
+    tx.id = tx_id;
     tx.type = TxType::Refund;
     tx.card_id = card_id;
     tx.merchant_id = merchant.id;
@@ -103,6 +136,7 @@ MPS_ENTRY(mps_merchant_refund_tx, p_merchant_code, p_original_tx_no, p_refund_am
     tx.points_earned = -clawback;
     tx.reason = reason;
     tx.original_tx_id = original_id;
+    tx.idempotency_key = idem_key;
     tx.tag = tag;
     tx.points_before = card->points;
     tx.points_delta = -clawback;
@@ -111,8 +145,6 @@ MPS_ENTRY(mps_merchant_refund_tx, p_merchant_code, p_original_tx_no, p_refund_am
     tx.balance_after = *balance_after;
     TxWritten written = record_transaction(spi, caller, tx);
     spi.finish();
-
-    TableResult out(args.fcinfo());
     out.add({p_uuid(tx.id), written.tx_no, p_cents(amount)});
     return Datum(0);
 }

@@ -16,6 +16,9 @@
 //   'call_throws'     a C++ exception thrown inside pg::call, then a PostgreSQL error: the
 //                     error stack pg::call restored catches it (22012), nothing crashes
 //   'call_context'    a lambda that switches memory context: 1 when pg::call restored it
+//   'password_hashes' how many Argon2id hashes this backend has computed
+// sec.selftest_next_tx_numbers(numbers): the transaction numbers the next money movements of this
+//   backend try before random ones, so that a test can make a number collide.
 // sec.selftest_stable(kind), a STABLE function:
 //   'read'            reads through SPI (allowed)
 //   'write'           tries to write through SPI: refused, SPI runs read-only in it
@@ -24,8 +27,11 @@
 #include <new>
 #include <stdexcept>
 #include <string>
+#include <vector>
 
 #include "common/args.hpp"
+#include "common/movements.hpp"
+#include "common/passwords.hpp"
 #include "core/errors.hpp"
 #include "pg/convert.hpp"
 #include "pg/entry.hpp"
@@ -55,6 +61,7 @@ void divide_by_zero(Spi& spi) {
 MPS_ENTRY(mps_selftest_boundary, p_kind) {
     const std::string kind = required_text_arg(args, p_kind, 32);
     if (kind == "destructors") PG_RETURN_INT64(destroyed);
+    if (kind == "password_hashes") PG_RETURN_INT64(password_hashes_computed());
     Sentinel alive;
     if (kind == "spi_error") {
         Spi spi;
@@ -123,4 +130,27 @@ MPS_ENTRY(mps_selftest_stable, p_kind) {
     }
     spi.finish();
     return text_datum("ok");
+}
+
+MPS_ENTRY(mps_selftest_next_tx_numbers, p_numbers) {
+    std::vector<std::string> numbers;
+    if (args.has(p_numbers)) {
+        Datum array = args.datum(p_numbers);
+        struct Elements {
+            Datum* values;
+            bool* nulls;
+            int count;
+        };
+        Elements e = call([&] {
+            Elements out{};
+            deconstruct_array(DatumGetArrayTypeP(array), TEXTOID, -1, false, TYPALIGN_INT, &out.values, &out.nulls,
+                              &out.count);
+            return out;
+        });
+        for (int i = 0; i < e.count; ++i)
+            if (!e.nulls[i]) numbers.push_back(text_value(e.values[i]));
+    }
+    const int64_t queued = int64_t(numbers.size());
+    queue_tx_numbers_for_test(std::move(numbers));
+    PG_RETURN_INT64(queued);
 }

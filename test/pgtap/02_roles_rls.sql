@@ -46,6 +46,7 @@ INSERT INTO expected_visible VALUES
   ('alice', 'app.transactions', 2), ('alice', 'app.point_ledger', 1),
   ('bob', 'app.member_profiles', 1), ('bob', 'app.member_cards', 2), ('bob', 'app.card_bindings', 2),
   ('staff', 'app.merchants', 1), ('staff', 'app.merchant_users', 1), ('staff', 'app.settlements', 1),
+  ('staff', 'app.merchant_topup_days', 1),
   ('staff', 'app.transactions', 1);
 CREATE TEMP VIEW reads AS
 SELECT p.persona, t.rel,

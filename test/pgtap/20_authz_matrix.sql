@@ -8,6 +8,10 @@
 \ir lib/postgrest.sql
 
 SELECT plan(78);
+-- This file is about authorization, not about QR codes being used up: codes stay usable until
+-- they expire (a deployment setting; by default a payment consumes its code, see
+-- sql/money_security.sql and test/isolation/specs/qr_used_once.spec).
+SET LOCAL mps.qr_reuse_within_ttl = on;
 
 -- ---------------------------------------------------------------------------------------------
 -- Seed, as the superuser (a platform administrator). Alice and Bob are members; staff_a is a
@@ -23,6 +27,8 @@ SELECT plan(78);
 
 SELECT app.create_merchant('SHOP_A', 'Shop A') AS shop_a, app.create_merchant('SHOP_B', 'Shop B') AS shop_b \gset
 SELECT app.add_merchant_user('SHOP_A', :'staff_a_user'), app.add_merchant_user('SHOP_B', :'staff_b_user') \gset seed_
+SELECT count(*) AS counter_shops FROM unnest(ARRAY['SHOP_A', 'SHOP_B']) code,
+       LATERAL app.set_merchant_counter_topup(code, true, 1000.00, 5000.00) \gset seed_
 INSERT INTO app.admin_users (user_id, note) VALUES (:'admin_user', 'pgTAP 20_authz_matrix');
 INSERT INTO app.member_profiles (user_id, name) VALUES (:'alice_user', 'Alice'), (:'bob_user', 'Bob');
 SELECT c.id AS alice_card FROM app.member_cards c JOIN app.member_profiles p ON p.id = c.owner_member_id

@@ -7,6 +7,10 @@
 \ir lib/postgrest.sql
 
 SELECT plan(64);
+-- This file is about the shape of calls, not about QR codes being used up: codes stay usable until
+-- they expire (a deployment setting; by default a payment consumes its code, see
+-- sql/money_security.sql and test/isolation/specs/qr_used_once.spec).
+SET LOCAL mps.qr_reuse_within_ttl = on;
 
 -- ---------------------------------------------------------------------------------------------
 -- Seed, as the superuser: members Alice and Bob (standard cards issued by the trigger), a

@@ -35,6 +35,7 @@ TAP_SUITE(cards_labels) {
     round_trips<PartyStatus>("member/merchant status");
     round_trips<TxType>("transaction type");
     round_trips<TxStatus>("transaction status");
+    round_trips<KeyScope>("key scope");
     tap::ok(!parse_label<CardType>("Standard"), "labels are case-sensitive");
     tap::ok(!parse_label<CardType>("personal"), "the seeds' personal is not a label (callers map it)");
     tap::ok(!parse_label<CardType>(""), "the empty string is no label");

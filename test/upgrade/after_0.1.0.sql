@@ -19,8 +19,28 @@ END $$;
 GRANT USAGE ON SCHEMA upgrade_fixture TO PUBLIC;
 \pset tuples_only on
 
--- Balances as 0.1.0 left them: Alice 500 - 120 + 20 - 33.33 + 33.33 = 400.00.
-SELECT upgrade_fixture.check(balance = 400.00, 'Alice''s card keeps its 0.1.0 balance') FROM app.member_cards WHERE id = :'alice_card';
+-- Balances as 0.1.0 left them: Alice 500 + 7 - 120 + 20 - 33.33 + 33.33 = 407.00.
+SELECT upgrade_fixture.check(balance = 407.00, 'Alice''s card keeps its 0.1.0 balance') FROM app.member_cards WHERE id = :'alice_card';
+-- 0.1.0's keys got the scopes of the calls that made them.
+SELECT upgrade_fixture.check(array_agg(idempotency_key || ':' || scope ORDER BY idempotency_key)
+                             = ARRAY['alice-own-1:member', 'pos-upg-0001:merchant', 'wx-upg-0001:platform', 'wx-upg-0002:platform'],
+                             'the 0.1.0 idempotency keys are in the scopes of the calls that made them')
+  FROM app.idempotency_registry;
+SELECT upgrade_fixture.check(array_agg(external_order_id || ':' || scope ORDER BY external_order_id)
+                             = ARRAY['upg-order-0001:platform', 'upg-pos-order-1:merchant'],
+                             'the 0.1.0 external order ids are in the scopes of the calls that made them')
+  FROM app.merchant_order_registry;
+-- Alice's own 0.1.0 key is hers: her retry returns her recharge; the backend's same key is another.
+BEGIN;
+SET LOCAL mps.allow_self_recharge = on;
+SET LOCAL ROLE authenticated;
+SET LOCAL request.jwt.claims = '{"sub":"a7000000-0000-4000-8000-000000000001","role":"authenticated"}';
+SELECT tx_no AS alice_retry FROM app.user_recharge_card(:'alice_card', 7.00, 'alipay', NULL, '{}', 'alice-own-1') \gset
+COMMIT;
+SELECT upgrade_fixture.check(:'alice_retry' = v, 'a member''s 0.1.0 key retried by the member returns the same recharge')
+  FROM upgrade_fixture.kv WHERE k = 'rcg_alice_own';
+SELECT upgrade_fixture.check(tx_no <> :'alice_retry', 'the backend''s same key is its own: a new recharge')
+  FROM app.user_recharge_card(:'alice_card', 3.00, 'wechat', NULL, '{}', 'alice-own-1');
 -- A retry of a 0.1.0 recharge with its key returns the 0.1.0 transaction, and moves nothing.
 SELECT upgrade_fixture.check(tx_no = :'rcg_alice', 'a 0.1.0 recharge retried with its idempotency key returns the same transaction')
   FROM app.user_recharge_card(:'alice_card', 500.00, 'wechat', 'topup', '{"channel":"app"}', 'wx-upg-0001', 'upg-order-0001');
@@ -32,7 +52,7 @@ BEGIN
   RAISE EXCEPTION 'upgrade check failed: a 0.1.0 key reused for another amount was accepted';
 EXCEPTION WHEN SQLSTATE 'PT409' THEN NULL;
 END $$;
-SELECT upgrade_fixture.check(balance = 400.00, 'retries moved no money') FROM app.member_cards WHERE id = :'alice_card';
+SELECT upgrade_fixture.check(balance = 410.00, 'retries moved no money (only the backend''s new 3.00)') FROM app.member_cards WHERE id = :'alice_card';
 
 -- The cashier refunds more of a 0.1.0 payment (100.00 remain of 120.00), never more than remains.
 BEGIN;

@@ -44,6 +44,14 @@ SET LOCAL request.jwt.claims = '{"sub":"a7000000-0000-4000-8000-000000000003","r
 SELECT tx_no AS rcg_counter FROM app.user_recharge_card(:'bob_card', 20.00, 'cash', NULL, '{}', NULL, NULL, 'UPG_SHOP') \gset
 COMMIT;
 
+-- With self-service recharge on (superuser setting), Alice tops up her own card with her own key.
+BEGIN;
+SET LOCAL mps.allow_self_recharge = on;
+SET LOCAL ROLE authenticated;
+SET LOCAL request.jwt.claims = '{"sub":"a7000000-0000-4000-8000-000000000001","role":"authenticated"}';
+SELECT tx_no AS rcg_alice_own FROM app.user_recharge_card(:'alice_card', 7.00, 'alipay', NULL, '{}', 'alice-own-1') \gset
+COMMIT;
+
 -- Alice shows a QR code, the cashier charges twice (once with a key and an order id), then
 -- refunds part of the first payment and all of the second.
 BEGIN;
@@ -83,6 +91,6 @@ INSERT INTO upgrade_fixture.kv VALUES
   ('alice_card', :'alice_card'), ('bob_card', :'bob_card'), ('prepaid_card', :'prepaid_card'),
   ('alice_qr', :'alice_qr'), ('prepaid_qr', :'prepaid_qr'), ('bob_member', :'bob_member'),
   ('rcg_alice', :'rcg_alice'), ('pay1', :'pay1'), ('pay2', :'pay2'), ('pay3', :'pay3'),
-  ('ref1', :'ref1'), ('ref2', :'ref2'), ('rcg_counter', :'rcg_counter');
+  ('ref1', :'ref1'), ('ref2', :'ref2'), ('rcg_counter', :'rcg_counter'), ('rcg_alice_own', :'rcg_alice_own');
 -- The retried recharge returned the first one.
 SELECT CASE WHEN :'retry_tx_no' = :'rcg_alice' THEN 'ok' ELSE 1 / 0 || '' END AS idempotent_retry;

@@ -57,15 +57,22 @@ SELECT v.id, v.tx_no, v.tx_type::app.tx_type, c.id, v.merchant_id, v.amount, v.d
  WHERE c.owner_member_id = 'f0000000-0000-4000-8000-000000000001' AND c.card_type = 'standard';
 INSERT INTO app.tx_registry (tx_no, tx_id, created_at, tx_type, card_id, merchant_id)
 SELECT tx_no, id, created_at, tx_type, card_id, merchant_id FROM app.transactions;
-INSERT INTO app.idempotency_registry (idempotency_key, fingerprint, tx_id, tx_created_at)
-SELECT idempotency_key, sha256(tx_no::bytea), id, created_at FROM app.transactions WHERE idempotency_key IS NOT NULL;
-INSERT INTO app.merchant_order_registry (merchant_id, external_order_id, fingerprint, tx_id, tx_created_at)
-SELECT merchant_id, external_order_id, sha256(tx_no::bytea), id, created_at FROM app.transactions
+INSERT INTO app.idempotency_registry (scope, scope_id, idempotency_key, fingerprint, tx_id, tx_created_at)
+SELECT 'platform', '00000000-0000-0000-0000-000000000000', idempotency_key, sha256(tx_no::bytea), id, created_at
+  FROM app.transactions WHERE idempotency_key IS NOT NULL;
+INSERT INTO app.merchant_order_registry (scope, scope_id, external_order_id, fingerprint, tx_id, tx_created_at)
+SELECT 'merchant', merchant_id, external_order_id, sha256(tx_no::bytea), id, created_at FROM app.transactions
  WHERE external_order_id IS NOT NULL;
 INSERT INTO app.point_ledger (card_id, delta, balance_before, balance_after, tx_id, reason)
 SELECT card_id, 30, 0, 30, id, 'payment' FROM app.transactions WHERE tx_type = 'payment';
 UPDATE app.member_cards SET balance = 70.00, points = 30
  WHERE owner_member_id = 'f0000000-0000-4000-8000-000000000001' AND card_type = 'standard';
+
+-- SHOP1 takes counter top-ups; none was taken yet today but one yesterday (a day's row).
+UPDATE app.merchants SET counter_topup_enabled = true, counter_topup_max_per_tx = 500.00, counter_topup_max_per_day = 2000.00
+ WHERE code = 'SHOP1';
+INSERT INTO app.merchant_topup_days (merchant_id, day, total, topups)
+VALUES ('e0000000-0000-4000-8000-000000000001', (now() AT TIME ZONE 'UTC')::date - 1, 0.00, 0);
 
 INSERT INTO app.settlements (merchant_id, mode, period_start, period_end, payments_count, payments_total, net_total)
 VALUES ('e0000000-0000-4000-8000-000000000001', 'monthly', date_trunc('month', now()),
