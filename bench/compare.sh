@@ -12,6 +12,11 @@
 # clients for BENCH_SECONDS each, then does the same with the other version; the order flips
 # every round. The report gives the median of the rounds per version and the ratios.
 # Settings: BENCH_SECONDS=15, BENCH_ROUNDS=3, BENCH_CARDS=10000, BENCH_CLIENTS=8.
+# BENCH_CALLGRIND=1 also counts the CPU instructions one charge costs in each version: the
+# server is stopped, and a single-user backend runs 200 and then 1200 charges under valgrind's
+# callgrind; (Ir(1200) - Ir(200)) / 1000 is the charge's own instruction count, start-up and
+# warm-up excluded. Instructions do not depend on the machine's load, so they show small
+# differences that TPS on a shared machine cannot (they leave out I/O and lock waits).
 # Leaves this checkout's build installed.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -22,6 +27,7 @@ BENCH_SECONDS=${BENCH_SECONDS:-15}
 BENCH_ROUNDS=${BENCH_ROUNDS:-3}
 BENCH_CARDS=${BENCH_CARDS:-10000}
 BENCH_CLIENTS=${BENCH_CLIENTS:-8}
+BENCH_CALLGRIND=${BENCH_CALLGRIND:-0}
 say() { echo "compare: $*" >&2; }
 
 bash scripts/deps.sh
@@ -115,8 +121,49 @@ for v in before after; do
   c=$(median <<<"${tps_charge[$v]}"); t=$(median <<<"${tps_tpcb[$v]}"); w=$(median <<<"${wal_charge[$v]}")
   printf '%-8s %14.1f %16.1f %16.2f %10.1f\n' "$v" "$c" "$t" "$(median <<<"${ratio[$v]}")" "$w"
 done
-cb=$(median <<<"${tps_charge[before]}"); ca=$(median <<<"${tps_charge[after]}")
-echo "charge TPS after / before: $(awk -v a="$ca" -v b="$cb" 'BEGIN { printf "%.3f", a / b }')"
+# Paired: each round's after / before (the machine drifts between rounds; within one it is alike).
+read -r -a cb_all <<<"${tps_charge[before]}"
+read -r -a ca_all <<<"${tps_charge[after]}"
+paired=""
+for i in "${!cb_all[@]}"; do paired+="$(awk -v a="${ca_all[$i]}" -v b="${cb_all[$i]}" 'BEGIN { printf "%.3f", a / b }') "; done
+echo "charge TPS after / before, per round: $paired-> median $(median <<<"$paired")"
 for v in before after; do
   echo "ledger ($v): $(psql -X -At -d "bench_$v" -c 'SELECT count(*) FROM app.verify_ledger()') violations"
 done
+
+[ "$BENCH_CALLGRIND" = 1 ] || exit 0
+# Instructions per charge, each version in a single-user backend under callgrind.
+command -v valgrind >/dev/null || { say "valgrind is not installed: no instruction counts"; exit 0; }
+charges_script() { # <db> <n> -> a file of n charges on cards 1..n (their codes stay usable)
+  local f=$MPS_CLUSTER_DIR/charges_$1_$2.sql
+  # Codes stay usable, as in the TPS runs (a version without the setting ignores it).
+  { echo "SET mps.qr_reuse_within_ttl = on;"
+  for i in $(seq 1 "$2"); do
+    echo "BEGIN; SELECT set_config('role', 'authenticated', true), set_config('request.jwt.claims', '{\"sub\":\"00000000-0000-4000-8000-0000000be001\",\"role\":\"authenticated\"}', true); SELECT final_amount FROM app.merchant_charge_by_qr('BENCH', (SELECT qr FROM bench.qr WHERE id = $(( (i % BENCH_CARDS) + 1 ))), 1.00); COMMIT;"
+  done; } >"$f"
+  chmod 644 "$f"
+  echo "$f"
+}
+mps_as_owner "$MPS_PGBIN/pg_ctl" -D "$MPS_CLUSTER_DIR/data" -m fast -w stop >/dev/null
+declare -A ir
+for v in before after; do
+  dir=$work; [ "$v" = after ] && dir=$root
+  "${sudo[@]}" install -m 755 "$dir/mps.so" "$pkglibdir/mps.so"
+  for n in 200 1200; do
+    script=$(charges_script "$v" "$n")
+    out=$MPS_CLUSTER_DIR/callgrind_${v}_$n
+    mps_as_owner valgrind --tool=callgrind --callgrind-out-file="$out.cg" \
+      "$MPS_PGBIN/postgres" --single -D "$MPS_CLUSTER_DIR/data" -c fsync=off "bench_$v" <"$script" >"$out.log" 2>&1 || true
+    ir[$v|$n]=$(sed -n 's/.*Collected : \([0-9]*\).*/\1/p' "$out.log" | tail -1)
+    errors=$(grep -c 'ERROR' "$out.log" || true)
+    say "callgrind $v, $n charges: ${ir[$v|$n]:-?} instructions, $errors errors"
+  done
+done
+mps_as_owner "$MPS_PGBIN/pg_ctl" -D "$MPS_CLUSTER_DIR/data" -l "$MPS_CLUSTER_DIR/server.log" -w start >/dev/null
+echo
+echo "=== instructions per charge (callgrind, single-user backend, charges 201..1200)"
+for v in before after; do
+  echo "$v: $(awk -v a="${ir[$v|1200]}" -v b="${ir[$v|200]}" 'BEGIN { printf "%.0f", (a - b) / 1000 }')"
+done
+echo "after / before: $(awk -v a1="${ir[after|1200]}" -v a0="${ir[after|200]}" -v b1="${ir[before|1200]}" -v b0="${ir[before|200]}" \
+  'BEGIN { printf "%.3f", (a1 - a0) / (b1 - b0) }')"
