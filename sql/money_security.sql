@@ -139,6 +139,22 @@ BEGIN; :as_ca
 SELECT * FROM app.user_recharge_card(:'ca_card', 50.00, 'cash', p_merchant_code => 'SEC_A');
 \echo :SQLSTATE
 ROLLBACK;
+-- A retried top-up that went through returns it, even after the counter was switched off; a new
+-- one is refused then. (Switched on again: the limits were kept.)
+BEGIN; :as_ca
+SELECT tx_no AS topup_k FROM app.user_recharge_card(:'ann_card', 5.00, 'cash', p_idempotency_key => 'desk-sec-1',
+                                                    p_merchant_code => 'SEC_A') \gset
+COMMIT;
+SELECT enabled FROM app.set_merchant_counter_topup('SEC_A', false);
+BEGIN; :as_ca
+SELECT tx_no = :'topup_k' AS same_topup, amount
+  FROM app.user_recharge_card(:'ann_card', 5.00, 'cash', p_idempotency_key => 'desk-sec-1', p_merchant_code => 'SEC_A');
+COMMIT;
+BEGIN; :as_ca
+SELECT * FROM app.user_recharge_card(:'ann_card', 5.00, 'cash', p_idempotency_key => 'desk-sec-2', p_merchant_code => 'SEC_A');
+\echo :SQLSTATE
+ROLLBACK;
+SELECT enabled, max_per_transaction, max_per_day FROM app.set_merchant_counter_topup('SEC_A', true);
 -- Every counter top-up is audited with the cashier and the merchant; switching them is audited.
 SELECT e.action, e.actor_role, e.actor_user_id = :'u_ca' AS by_cashier_a,
        (e.context ->> 'merchant_id')::uuid = m.id AS at_sec_a, count(*)

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# Runs the demo story and the boundary self-tests against a server running under valgrind
-# (memcheck), and fails if valgrind reports an invalid read/write or use of uninitialised
-# memory in a frame of mps.so. Slow (minutes); not part of scripts/test.sh.
+# Runs the demo story, the boundary self-tests and the pg_regress suite (every RPC's success and
+# error paths) against a server running under valgrind (memcheck), and fails if valgrind
+# reports an invalid read/write or use of uninitialised memory in a frame of mps.so. Slow
+# (about ten minutes); not part of scripts/test.sh.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 command -v valgrind >/dev/null || { echo "valgrind is not installed (apt-get install valgrind)"; exit 1; }
@@ -22,7 +23,15 @@ SELECT sec.selftest_boundary('cpp_exception');
 SELECT sec.selftest_boundary('foreign');
 SELECT sec.selftest_boundary('bad_alloc');
 SELECT sec.selftest_boundary('app_error');
+SELECT sec.selftest_boundary('spi_unfinished');
+SELECT sec.selftest_boundary('spi_no_rows');
+SELECT sec.selftest_boundary('spi_after_finish');
+SELECT sec.selftest_boundary('spi_wrong_result');
+SELECT sec.selftest_boundary('call_throws');
+SELECT sec.selftest_boundary('call_context');
+SELECT sec.selftest_stable('write');
 SQL
+make -s installcheck ISOLATION= >/dev/null 2>&1 || echo "valgrind: (pg_regress differences under valgrind are timing only; the check is the valgrind logs)"
 mps_as_owner "$MPS_PGBIN/pg_ctl" -D "$MPS_CLUSTER_DIR/data" -m fast -w stop >/dev/null || true
 if grep -l "mps.so" "$MPS_CLUSTER_DIR"/valgrind.*.log 2>/dev/null | head -1 | grep -q .; then
   grep -B2 -A25 "mps.so" "$MPS_CLUSTER_DIR"/valgrind.*.log | head -150

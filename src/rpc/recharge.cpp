@@ -121,20 +121,11 @@ Datum recharge(const Args& args, Kind kind) {
     std::optional<CounterTopups> counter;
     KeyOwner owner = KeyOwner::platform();
     if (merchant_code) {
-        // Cash at the counter: the merchant must be allowed to take it, within its limits, and
-        // staff do not top up cards they hold themselves.
+        // Cash at the counter (its controls come below, for a new top-up: a retry of one that
+        // went through returns it whatever the merchant's settings are now).
         const Merchant merchant = merchant_for_staff(spi, caller, *merchant_code, true);
         merchant_id = merchant.id;
         owner = KeyOwner::merchant(merchant.id);
-        counter = counter_topups(spi, merchant.id);
-        if (!counter->enabled)
-            fail(err::COUNTER_TOPUP_DISABLED, "This merchant does not take counter top-ups.",
-                 "A platform administrator switches them on with app.set_merchant_counter_topup.");
-        if (amount > counter->max_per_tx)
-            fail(err::COUNTER_TOPUP_LIMIT_EXCEEDED, "A counter top-up at this merchant is at most " +
-                                                        format_cents(counter->max_per_tx) + ".");
-        if (caller.user_id && card_holder(spi, caller, card_id).standing_any())
-            fail(err::PERMISSION_DENIED, "Staff may not top up a card they hold at their own counter.");
     } else if (!is_platform_admin(spi, caller)) {
         require_user(caller, "recharge a card");
         CardHolder holder = card_holder(spi, caller, card_id);
@@ -181,6 +172,19 @@ Datum recharge(const Args& args, Kind kind) {
         return Datum(0);
     }
 
+    if (merchant_id) {
+        // The merchant must be allowed to take cash, within its limit per top-up, and staff do
+        // not top up cards they hold themselves. (The daily limit is claimed last, below.)
+        counter = counter_topups(spi, *merchant_id);
+        if (!counter->enabled)
+            fail(err::COUNTER_TOPUP_DISABLED, "This merchant does not take counter top-ups.",
+                 "A platform administrator switches them on with app.set_merchant_counter_topup.");
+        if (amount > counter->max_per_tx)
+            fail(err::COUNTER_TOPUP_LIMIT_EXCEEDED,
+                 "A counter top-up at this merchant is at most " + format_cents(counter->max_per_tx) + ".");
+        if (caller.user_id && card_holder(spi, caller, card_id).standing_any())
+            fail(err::PERMISSION_DENIED, "Staff may not top up a card they hold at their own counter.");
+    }
     std::optional<LockedCard> card = lock_card(spi, card_id);
     if (!card) fail(err::CARD_NOT_FOUND, "No card with this id.");
     if (!accepts(kind, card->type))
