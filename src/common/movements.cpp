@@ -88,14 +88,15 @@ TxWritten record_transaction(Spi& spi, const Caller& caller, const TxWrite& tx) 
         "  SELECT $1, r.tx_no, $3::app.tx_type, $4, $5, $6, $7, $8, $9, 'completed', $10, $11, $12, $13, $14, $15, $16,"
         "         $17, now() FROM r"
         "  RETURNING id, tx_no, card_id, created_at),"
-        " p AS (INSERT INTO app.point_ledger (card_id, delta, balance_before, balance_after, tx_id, reason, actor_user_id)"
+        " p AS (INSERT INTO app.point_ledger (card_id, delta, balance_before, balance_after, tx_id, reason, "
+        "actor_user_id)"
         "       SELECT card_id, $18, $19, $19 + $18, id, $20, $15 FROM t WHERE $18 <> 0),"
         " a AS (INSERT INTO audit.event_log (actor_user_id, actor_role, action, object_type, object_id, context)"
         "       SELECT $15, $16, $21, 'transaction', tx_no, $23 FROM t)"
         "SELECT tx_no, created_at, (SELECT count(*) FROM c) FROM t",
-        {UUIDOID, TEXTOID, TEXTOID, UUIDOID, UUIDOID, NUMERICOID, NUMERICOID, NUMERICOID, INT8OID, TEXTOID,
-         TEXTOID, TEXTOID, TEXTOID, UUIDOID, UUIDOID, TEXTOID, JSONBOID, INT8OID, INT8OID, TEXTOID, TEXTOID,
-         NUMERICOID, JSONBOID});
+        {UUIDOID,  TEXTOID, TEXTOID, UUIDOID, UUIDOID, NUMERICOID, NUMERICOID, NUMERICOID,
+         INT8OID,  TEXTOID, TEXTOID, TEXTOID, TEXTOID, UUIDOID,    UUIDOID,    TEXTOID,
+         JSONBOID, INT8OID, INT8OID, TEXTOID, TEXTOID, NUMERICOID, JSONBOID});
     JsonObject context;
     context.add("tx_type", label(tx.type))
         .add("card_id", tx.card_id)

@@ -30,7 +30,7 @@ struct LockedCard {
 
 // The card columns read_card() expects as columns 1..9 of a query over app.member_cards c.
 // Expiry is judged at the moment of the check (clock_timestamp()), not at transaction start.
-#define MPS_CARD_COLUMNS                                                                                      \
+#define MPS_CARD_COLUMNS                                                                                          \
     "c.id, c.card_type::text, c.status::text, (c.expires_at IS NOT NULL AND c.expires_at <= clock_timestamp()), " \
     "(c.balance * 100)::int8, c.points, (c.discount * 1000)::int4, (c.fixed_discount * 1000)::int4, c.owner_member_id"
 inline constexpr int kCardColumns = 9;

@@ -38,12 +38,12 @@ std::optional<PriorTx> claim_request_keys(Spi& spi, const RequestKeys& keys, con
                                  " WHERE scope = $1::app.key_scope AND scope_id = $2 AND idempotency_key = $3"
                                  "   AND tx_id = $4",
                                  {TEXTOID, UUIDOID, TEXTOID, UUIDOID});
-    static Statement claim_order(
-        SPI_OK_INSERT_RETURNING,
-        "INSERT INTO app.merchant_order_registry (scope, scope_id, external_order_id, fingerprint, tx_id, tx_created_at)"
-        " VALUES ($1::app.key_scope, $2, $3, $4, $5, now())"
-        " ON CONFLICT (scope, scope_id, external_order_id) DO NOTHING RETURNING 1",
-        {TEXTOID, UUIDOID, TEXTOID, BYTEAOID, UUIDOID});
+    static Statement claim_order(SPI_OK_INSERT_RETURNING,
+                                 "INSERT INTO app.merchant_order_registry (scope, scope_id, external_order_id, "
+                                 "fingerprint, tx_id, tx_created_at)"
+                                 " VALUES ($1::app.key_scope, $2, $3, $4, $5, now())"
+                                 " ON CONFLICT (scope, scope_id, external_order_id) DO NOTHING RETURNING 1",
+                                 {TEXTOID, UUIDOID, TEXTOID, BYTEAOID, UUIDOID});
     static Statement read_order(SPI_OK_SELECT,
                                 "SELECT fingerprint, tx_id, tx_created_at FROM app.merchant_order_registry"
                                 " WHERE scope = $1::app.key_scope AND scope_id = $2 AND external_order_id = $3",
@@ -78,6 +78,13 @@ std::optional<PriorTx> claim_request_keys(Spi& spi, const RequestKeys& keys, con
         }
     }
     return std::nullopt;
+}
+
+Row prior_result(Spi& spi, Statement& stmt, const PriorTx& prior, const char* kind) {
+    SpiResult r = spi.run(stmt, {p_uuid(prior.id), p_timestamptz(prior.created_at)});
+    if (r.empty())
+        fail(err::IDEMPOTENCY_KEY_REUSED, std::string("This key belongs to a transaction that is not a ") + kind + ".");
+    return r[0];
 }
 
 }  // namespace mps::common

@@ -42,4 +42,9 @@ struct PriorTx {
 // and raises IDEMPOTENCY_KEY_REUSED / EXTERNAL_ORDER_ID_REUSED if it is not.
 std::optional<PriorTx> claim_request_keys(pg::Spi& spi, const RequestKeys& keys, const Uuid& new_tx_id);
 
+// The result row of the earlier request's transaction, read by stmt (parameters: $1 the
+// transaction id, $2 its created_at; no row when it is not of the kind the caller asks for, e.g.
+// a key first used for a recharge and now for a charge: IDEMPOTENCY_KEY_REUSED).
+pg::Row prior_result(pg::Spi& spi, pg::Statement& stmt, const PriorTx& prior, const char* kind);
+
 }  // namespace mps::common

@@ -19,8 +19,8 @@ bool luhn_valid(std::string_view digits) noexcept;
 std::string random_number(std::string_view prefix, std::string_view fixed, int random_digits);
 
 // Digits of each kind of number (after the prefix, before the check digit).
-inline constexpr int kMemberNumberDigits = 9;   // M + 10 digits
-inline constexpr int kCardNumberDigits = 11;    // STD/PRE/COR/VCH + 12 digits
-inline constexpr int kTxNumberDigits = 11;      // PAY/REF/RCG/ADJ + YYYYMMDD + 12 digits
+inline constexpr int kMemberNumberDigits = 9;  // M + 10 digits
+inline constexpr int kCardNumberDigits = 11;   // STD/PRE/COR/VCH + 12 digits
+inline constexpr int kTxNumberDigits = 11;     // PAY/REF/RCG/ADJ + YYYYMMDD + 12 digits
 
 }  // namespace mps

@@ -25,7 +25,6 @@ struct Caller {
     std::optional<Uuid> user_id;
     bool trusted_backend = false;  // service_role, superuser (psql administrator)
     bool anon = false;
-
 };
 
 Caller current_caller();

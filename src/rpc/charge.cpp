@@ -34,9 +34,8 @@ void return_prior(Spi& spi, TableResult& out, const PriorTx& prior) {
                           "  FROM app.transactions t JOIN app.member_cards c ON c.id = t.card_id"
                           " WHERE t.id = $1 AND t.created_at = $2 AND t.tx_type = 'payment'",
                           {UUIDOID, TIMESTAMPTZOID});
-    SpiResult r = spi.run(stmt, {p_uuid(prior.id), p_timestamptz(prior.created_at)});
-    if (r.empty()) fail(err::IDEMPOTENCY_KEY_REUSED, "This key belongs to a transaction that is not a payment.");
-    out.add({r[0].cell(1), r[0].cell(2), r[0].cell(3), r[0].cell(4), r[0].cell(5), r[0].cell(6)});
+    const Row r = prior_result(spi, stmt, prior, "payment");
+    out.add({r.cell(1), r.cell(2), r.cell(3), r.cell(4), r.cell(5), r.cell(6)});
 }
 
 }  // namespace
@@ -91,13 +90,14 @@ MPS_ENTRY(mps_merchant_charge_by_qr, p_merchant_code, p_qr_plain, p_raw_price, p
     // it is deleted and its history row ended as used; if the charge then fails, the error
     // rolls that back and the code stays live. A second charge with the same code waits for
     // the first and finds nothing. Expiry is judged now (clock_timestamp()), not at BEGIN.
-#define MPS_CHARGE_SCAN_COLUMNS                                                                              \
-    "SELECT " MPS_CARD_COLUMNS ", q.expires_at <= clock_timestamp(),"                                        \
-    "       COALESCE(p.status = 'active', true),"                                                            \
-    "       (SELECT (min(cc.fixed_discount) * 1000)::int4 FROM app.card_bindings b"                          \
-    "          JOIN app.member_cards cc ON cc.id = b.card_id"                                                \
-    "         WHERE c.card_type = 'standard' AND b.member_id = c.owner_member_id AND b.status = 'active'"    \
-    "           AND cc.card_type = 'corporate' AND cc.status = 'active'"                                     \
+#define MPS_CHARGE_SCAN_COLUMNS                                                                           \
+    "SELECT " MPS_CARD_COLUMNS                                                                            \
+    ", q.expires_at <= clock_timestamp(),"                                                                \
+    "       COALESCE(p.status = 'active', true),"                                                         \
+    "       (SELECT (min(cc.fixed_discount) * 1000)::int4 FROM app.card_bindings b"                       \
+    "          JOIN app.member_cards cc ON cc.id = b.card_id"                                             \
+    "         WHERE c.card_type = 'standard' AND b.member_id = c.owner_member_id AND b.status = 'active'" \
+    "           AND cc.card_type = 'corporate' AND cc.status = 'active'"                                  \
     "           AND (cc.expires_at IS NULL OR cc.expires_at > clock_timestamp()))"
     static Statement consume(SPI_OK_SELECT,
                              "WITH q AS (DELETE FROM app.card_qr_state s WHERE s.token_digest = $1"
@@ -110,7 +110,8 @@ MPS_ENTRY(mps_merchant_charge_by_qr, p_merchant_code, p_qr_plain, p_raw_price, p
                              "  LEFT JOIN app.member_profiles p ON p.id = c.owner_member_id"
                              "   FOR UPDATE OF c",
                              {BYTEAOID});
-    static Statement reuse(SPI_OK_SELECT, MPS_CHARGE_SCAN_COLUMNS
+    static Statement reuse(SPI_OK_SELECT,
+                           MPS_CHARGE_SCAN_COLUMNS
                            "  FROM app.card_qr_state q"
                            "  JOIN app.member_cards c ON c.id = q.card_id"
                            "  LEFT JOIN app.member_profiles p ON p.id = c.owner_member_id"

@@ -61,8 +61,8 @@ MPS_ENTRY(mps_create_member_profile, p_name, p_phone, p_email, p_password, p_bin
 
     // Every cheap refusal before the password hash (Argon2id: ~64 MB, ~100 ms).
     if (user_id) {
-        static Statement existing(SPI_OK_SELECT,
-                                  "SELECT EXISTS (SELECT 1 FROM app.member_profiles WHERE user_id = $1)", {UUIDOID});
+        static Statement existing(SPI_OK_SELECT, "SELECT EXISTS (SELECT 1 FROM app.member_profiles WHERE user_id = $1)",
+                                  {UUIDOID});
         if (spi.run(existing, {p_uuid(*user_id)})[0].boolean(1))
             fail(err::MEMBER_ALREADY_EXISTS, "This user already has a member profile.");
     }

@@ -96,10 +96,11 @@ MPS_ENTRY(mps_set_merchant_counter_topup, p_merchant_code, p_enabled, p_max_per_
     Spi spi;
     require_platform_admin(spi, caller, "switch counter top-ups");
     // The limits in force afterwards: the ones given, else the ones the merchant has.
-    static Statement current(SPI_OK_SELECT,
-                             "SELECT id, (counter_topup_max_per_tx * 100)::int8, (counter_topup_max_per_day * 100)::int8"
-                             "  FROM app.merchants WHERE code = $1 FOR UPDATE",
-                             {TEXTOID});
+    static Statement current(
+        SPI_OK_SELECT,
+        "SELECT id, (counter_topup_max_per_tx * 100)::int8, (counter_topup_max_per_day * 100)::int8"
+        "  FROM app.merchants WHERE code = $1 FOR UPDATE",
+        {TEXTOID});
     SpiResult m = spi.run(current, {p_text(code)});
     if (m.empty()) fail(err::MERCHANT_NOT_FOUND_OR_INACTIVE, "No merchant has this code.");
     const Uuid merchant_id = m[0].uuid(1);
@@ -116,9 +117,9 @@ MPS_ENTRY(mps_set_merchant_counter_topup, p_merchant_code, p_enabled, p_max_per_
                             " WHERE id = $1"
                             " RETURNING counter_topup_enabled, counter_topup_max_per_tx, counter_topup_max_per_day",
                             {UUIDOID, BOOLOID, NUMERICOID, NUMERICOID});
-    SpiResult r = spi.run(update, {p_uuid(merchant_id), p_datum(BoolGetDatum(enabled)),
-                                   new_per_tx != 0 ? p_cents(new_per_tx) : p_null(),
-                                   new_per_day != 0 ? p_cents(new_per_day) : p_null()});
+    SpiResult r = spi.run(
+        update, {p_uuid(merchant_id), p_datum(BoolGetDatum(enabled)), new_per_tx != 0 ? p_cents(new_per_tx) : p_null(),
+                 new_per_day != 0 ? p_cents(new_per_day) : p_null()});
     JsonObject context;
     context.add("code", code).add("enabled", int64_t(enabled));
     if (new_per_tx != 0) context.add_cents("max_per_transaction", new_per_tx);

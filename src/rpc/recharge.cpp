@@ -75,8 +75,9 @@ void take_from_daily_limit(Spi& spi, const Uuid& merchant_id, const CounterTopup
         " RETURNING 1",
         {UUIDOID, NUMERICOID, NUMERICOID});
     if (spi.run(claim, {p_uuid(merchant_id), p_cents(amount), p_cents(limits.max_per_day)}).empty())
-        fail(err::COUNTER_TOPUP_LIMIT_EXCEEDED, "The merchant's counter top-ups today would exceed its daily limit of " +
-                                                    format_cents(limits.max_per_day) + ".");
+        fail(err::COUNTER_TOPUP_LIMIT_EXCEEDED,
+             "The merchant's counter top-ups today would exceed its daily limit of " +
+                 format_cents(limits.max_per_day) + ".");
 }
 
 Datum recharge(const Args& args, Kind kind);
@@ -165,9 +166,8 @@ Datum recharge(const Args& args, Kind kind) {
                               "SELECT id, tx_no, card_id, final_amount FROM app.transactions"
                               " WHERE id = $1 AND created_at = $2 AND tx_type = 'recharge'",
                               {UUIDOID, TIMESTAMPTZOID});
-        SpiResult r = spi.run(load, {p_uuid(prior->id), p_timestamptz(prior->created_at)});
-        if (r.empty()) fail(err::IDEMPOTENCY_KEY_REUSED, "This key belongs to a transaction that is not a recharge.");
-        out.add({r[0].cell(1), r[0].cell(2), r[0].cell(3), r[0].cell(4)});
+        const Row r = prior_result(spi, load, *prior, "recharge");
+        out.add({r.cell(1), r.cell(2), r.cell(3), r.cell(4)});
         spi.finish();
         return Datum(0);
     }

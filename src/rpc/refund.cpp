@@ -68,9 +68,8 @@ MPS_ENTRY(mps_merchant_refund_tx, p_merchant_code, p_original_tx_no, p_refund_am
                                   "SELECT id, tx_no, final_amount FROM app.transactions"
                                   " WHERE id = $1 AND created_at = $2 AND tx_type = 'refund'",
                                   {UUIDOID, TIMESTAMPTZOID});
-            SpiResult r = spi.run(load, {p_uuid(prior->id), p_timestamptz(prior->created_at)});
-            if (r.empty()) fail(err::IDEMPOTENCY_KEY_REUSED, "This key belongs to a transaction that is not a refund.");
-            out.add({r[0].cell(1), r[0].cell(2), r[0].cell(3)});
+            const Row r = prior_result(spi, load, *prior, "refund");
+            out.add({r.cell(1), r.cell(2), r.cell(3)});
             spi.finish();
             return Datum(0);
         }
