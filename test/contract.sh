@@ -7,7 +7,9 @@
 #   2. every function in app has a row in the README's RPC table, and every row names one;
 #   3. the README's error table equals app.error_catalog() (code, SQLSTATE, HTTP status);
 #   4. every error code raised in src/ or sql/install/ is in the catalog, and every catalog code
-#      is raised somewhere (no dead codes).
+#      is raised somewhere (no dead codes);
+#   5. the committed upgrade script to this version is its migration plus today's definition
+#      pieces (run make and commit it when a piece changed).
 # (Parameter names against the SQL declarations, COMMENTs and enum labels: test/pgtap/04.)
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -83,6 +85,16 @@ dead=$(comm -13 <(echo "$raised") <(echo "$codes"))
 [ -z "$unlisted" ] && ok "every code raised in src/ and sql/install/ is in the catalog" \
   || fail "raised but not in app.error_catalog(): $(echo $unlisted)"
 [ -z "$dead" ] && ok "every catalog code is raised somewhere" || fail "in the catalog but raised nowhere: $(echo $dead)"
+
+# 5. The committed upgrade script is up to date.
+current=$(sed -n "s/^default_version = '\(.*\)'/\1/p" mps.control)
+from=$(sed -n 's/^UPGRADE_FROM *= *//p' Makefile)
+script="sql/mps--$from--$current.sql"
+if [ -f "$script" ] && cmp -s "$script" <(cat "sql/upgrade/$from--$current.sql" $(ls sql/install/[6-9][0-9]_*.sql | LC_ALL=C sort)); then
+  ok "$script is its migration plus the definition pieces of today"
+else
+  fail "$script is missing or stale: run make and commit it"
+fi
 
 if [ $failures -ne 0 ]; then echo "contract: $failures check(s) FAILED"; exit 1; fi
 echo "contract: ok"
