@@ -33,6 +33,8 @@ OBJS = $(SRCS:.cpp=.o)
 # (test/contract.sh fails when the committed one is stale). At release it stays as it is: frozen.
 INSTALL_PIECES    = $(sort $(wildcard sql/install/*.sql))
 DEFINITION_PIECES = $(sort $(wildcard sql/install/[6-9][0-9]_*.sql))
+# Our variables carry the MPS_ prefix: PGXS's own names (INSTALL_SCRIPT is its command that
+# installs scripts) would be overridden silently, and `make install` then misbehaves.
 MPS_INSTALL_SCRIPT    = sql/$(EXTENSION)--$(EXTVERSION).sql
 MPS_UPGRADE_SCRIPT    = sql/$(EXTENSION)--$(UPGRADE_FROM)--$(EXTVERSION).sql
 DATA_built = $(MPS_INSTALL_SCRIPT)
