@@ -48,6 +48,12 @@ JsonObject& JsonObject::add(std::string_view k, int64_t value) {
 
 JsonObject& JsonObject::add(std::string_view k, const Uuid& value) { return add(k, format_uuid(value)); }
 
+JsonObject& JsonObject::add_bool(std::string_view k, bool value) {
+    key(k);
+    body_ += value ? "true" : "false";
+    return *this;
+}
+
 JsonObject& JsonObject::add_cents(std::string_view k, int64_t cents) {
     key(k);
     body_ += format_cents(cents);

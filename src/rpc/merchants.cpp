@@ -121,7 +121,7 @@ MPS_ENTRY(mps_set_merchant_counter_topup, p_merchant_code, p_enabled, p_max_per_
         update, {p_uuid(merchant_id), p_datum(BoolGetDatum(enabled)), new_per_tx != 0 ? p_cents(new_per_tx) : p_null(),
                  new_per_day != 0 ? p_cents(new_per_day) : p_null()});
     JsonObject context;
-    context.add("code", code).add("enabled", int64_t(enabled));
+    context.add("code", code).add_bool("enabled", enabled);
     if (new_per_tx != 0) context.add_cents("max_per_transaction", new_per_tx);
     if (new_per_day != 0) context.add_cents("max_per_day", new_per_day);
     audit(spi, caller, "merchant.counter_topup", "merchant", format_uuid(merchant_id), context);

@@ -118,7 +118,7 @@ MPS_ENTRY(mps_revoke_card_qr, p_card_id) {
         "SELECT count(*) FROM gone",
         {UUIDOID});
     const bool revoked = spi.run(revoke, {p_uuid(card_id)})[0].integer(1) > 0;
-    audit(spi, caller, "qr.revoke", "card", format_uuid(card_id), JsonObject().add("had_live_code", int64_t(revoked)));
+    audit(spi, caller, "qr.revoke", "card", format_uuid(card_id), JsonObject().add_bool("had_live_code", revoked));
     spi.finish();
     PG_RETURN_BOOL(revoked);
 }

@@ -12,6 +12,8 @@ TAP_SUITE(json_object) {
     tap::is(JsonObject().add("c", "a\nb\tc\x01").str(), R"({"c":"a\nb\tc\u0001"})", "control characters are escaped");
     tap::is(JsonObject().add_cents("amount", 3000).add_cents("neg", -5).str(), R"({"amount":30.00,"neg":-0.05})",
             "amounts are numbers with two decimals");
+    tap::is(JsonObject().add_bool("on", true).add_bool("off", false).str(), R"({"on":true,"off":false})",
+            "booleans are JSON booleans");
     std::optional<std::string> none;
     std::optional<int64_t> some = 7;
     tap::is(JsonObject().add("none", none).add("some", some).str(), R"({"some":7})",
