@@ -35,7 +35,7 @@ COMMIT;
 
 -- What each charge returned (ids and tx_no compared, never printed), and Dan's card.
 CREATE TEMP TABLE pay (label text PRIMARY KEY, tx_id uuid, tx_no text, card_type text, card_id uuid,
-                       final_amount numeric, discount numeric);
+                       final_amount numeric, discount numeric, points_earned bigint);
 GRANT ALL ON pay TO PUBLIC;
 CREATE TEMP VIEW dan AS
   SELECT points, level, discount, balance FROM app.member_cards WHERE id = :'dan_card';
@@ -157,8 +157,8 @@ SELECT count(*) AS charge_audit_rows FROM audit.event_log WHERE id > :audit_mark
 --------------------------------------------------------------------------------------------
 -- Corporate cards: fixed discount, no points; the corporate perk on a bound member's card
 --------------------------------------------------------------------------------------------
-INSERT INTO app.member_cards (card_no, card_type, fixed_discount)
-VALUES (sec.new_card_no('corporate'), 'corporate', 0.800) RETURNING id AS corp_card \gset
+INSERT INTO app.member_cards (card_no, card_type, fixed_discount, company_name)
+VALUES (sec.new_card_no('corporate'), 'corporate', 0.800, 'Test Co') RETURNING id AS corp_card \gset
 SELECT amount FROM app.user_recharge_enterprise_card_admin(:'corp_card', 100.00);
 SELECT amount FROM app.user_recharge_card(:'hank_card', 100.00);
 -- An administrator shows the corporate card's QR; 10.00 x 0.800 = 8.00, no points.

@@ -175,7 +175,7 @@ SELECT p.name, p.phone, p.email, p.status AS member_status,
 SELECT app.create_member_profile('MM Admin Made', '+86 138-0000-0001', 'admin.made@example.com') AS m_admin_made \gset
 SELECT * FROM member_card WHERE name = 'MM Admin Made';
 -- With a password (8..128 characters), kept only as an Argon2id hash.
-SELECT app.create_member_profile('MM With Password', NULL, NULL, 'correct horse') AS m_pw \gset
+SELECT app.create_member_profile('MM With Password', NULL, NULL, p_password => 'correct horse') AS m_pw \gset
 SELECT * FROM member_card WHERE name = 'MM With Password';
 SELECT count(*) AS plaintext_passwords FROM app.member_profiles WHERE password_hash LIKE '%correct horse%';
 
@@ -200,13 +200,13 @@ ROLLBACK;
 -- verified the login with the provider. A signed-in user asserting one for itself is refused
 -- (it could lock the real owner out) and nothing is written.
 BEGIN; :as_self2
-SELECT app.create_member_profile('MM Self Two', NULL, NULL, NULL, 'wechat', 'wx-mm-0001');
+SELECT app.create_member_profile('MM Self Two', NULL, NULL, 'wechat', 'wx-mm-0001');
 \echo :SQLSTATE
 ROLLBACK;
 SELECT count(*) AS self_asserted_rows FROM app.member_profiles WHERE name = 'MM Self Two';
 -- The backend (service_role) registers the member with the login it verified.
 BEGIN; :as_service
-SELECT app.create_member_profile('MM Self Two', NULL, NULL, NULL, 'wechat', 'wx-mm-0001') IS NOT NULL AS created;
+SELECT app.create_member_profile('MM Self Two', NULL, NULL, 'wechat', 'wx-mm-0001') IS NOT NULL AS created;
 COMMIT;
 SELECT i.provider, i.external_id, p.name
   FROM app.member_external_identities i JOIN app.member_profiles p ON p.id = i.member_id
@@ -214,20 +214,20 @@ SELECT i.provider, i.external_id, p.name
 -- A user asserting a login that is already bound gets the same refusal as for any other: no
 -- answer tells which logins are registered.
 BEGIN; :as_self2
-SELECT app.create_member_profile('MM Thief', NULL, NULL, NULL, 'wechat', 'wx-mm-0001');
+SELECT app.create_member_profile('MM Thief', NULL, NULL, 'wechat', 'wx-mm-0001');
 \echo :SQLSTATE
 ROLLBACK;
 -- The same login for another member, asked by a trusted caller: EXTERNAL_ID_ALREADY_BOUND
 -- (PT409), and no member row stays.
-SELECT app.create_member_profile('MM Thief', NULL, NULL, NULL, 'wechat', 'wx-mm-0001');
+SELECT app.create_member_profile('MM Thief', NULL, NULL, 'wechat', 'wx-mm-0001');
 \echo :SQLSTATE
 SELECT count(*) AS thief_rows FROM app.member_profiles WHERE name = 'MM Thief';
 -- The same external id at another provider is someone else.
-SELECT app.create_member_profile('MM Alipay', NULL, NULL, NULL, 'alipay', 'wx-mm-0001') IS NOT NULL AS created;
+SELECT app.create_member_profile('MM Alipay', NULL, NULL, 'alipay', 'wx-mm-0001') IS NOT NULL AS created;
 -- Provider and external id go together.
-SELECT app.create_member_profile('MM Half', NULL, NULL, NULL, 'wechat', NULL);
+SELECT app.create_member_profile('MM Half', NULL, NULL, 'wechat', NULL);
 \echo :SQLSTATE
-SELECT app.create_member_profile('MM Half', NULL, NULL, NULL, NULL, 'wx-mm-0002');
+SELECT app.create_member_profile('MM Half', NULL, NULL, NULL, 'wx-mm-0002');
 \echo :SQLSTATE
 
 -- Malformed input: INVALID_ARGUMENT (22023).
@@ -243,9 +243,9 @@ SELECT app.create_member_profile('MM Bad', 'call me', NULL);
 \echo :SQLSTATE
 SELECT app.create_member_profile('MM Bad', repeat('1', 33), NULL);
 \echo :SQLSTATE
-SELECT app.create_member_profile('MM Bad', NULL, NULL, 'seven77');
+SELECT app.create_member_profile('MM Bad', NULL, NULL, p_password => 'seven77');
 \echo :SQLSTATE
-SELECT app.create_member_profile('MM Bad', NULL, NULL, repeat('p', 129));
+SELECT app.create_member_profile('MM Bad', NULL, NULL, p_password => repeat('p', 129));
 \echo :SQLSTATE
 SELECT app.create_member_profile(NULL, NULL, NULL);
 \echo :SQLSTATE
@@ -256,16 +256,16 @@ SELECT app.create_member_profile(repeat('n', 101), NULL, NULL);
 -- Password lengths are characters, not bytes (each 'é' is two bytes in UTF-8): seven
 -- characters are too few, a hundred are fine. Rolled back either way.
 BEGIN;
-SELECT app.create_member_profile('MM Bad', NULL, NULL, 'ééééééé') IS NOT NULL AS created;
+SELECT app.create_member_profile('MM Bad', NULL, NULL, p_password => 'ééééééé') IS NOT NULL AS created;
 \echo :SQLSTATE
 ROLLBACK;
 BEGIN;
-SELECT app.create_member_profile('MM Bad', NULL, NULL, repeat('é', 100)) IS NOT NULL AS created;
+SELECT app.create_member_profile('MM Bad', NULL, NULL, p_password => repeat('é', 100)) IS NOT NULL AS created;
 ROLLBACK;
 SELECT count(*) AS bad_rows FROM app.member_profiles WHERE name = 'MM Bad';
 -- The longest accepted values.
-SELECT app.create_member_profile(repeat('n', 100), repeat('1', 32), NULL, repeat('p', 128)) IS NOT NULL AS created;
-SELECT app.create_member_profile('MM Short Password', NULL, NULL, 'eight888') IS NOT NULL AS created;
+SELECT app.create_member_profile(repeat('n', 100), repeat('1', 32), NULL, p_password => repeat('p', 128)) IS NOT NULL AS created;
+SELECT app.create_member_profile('MM Short Password', NULL, NULL, p_password => 'eight888') IS NOT NULL AS created;
 
 -- Not signed in: authenticated without a sub is refused by the RPC (PERMISSION_DENIED)...
 BEGIN;

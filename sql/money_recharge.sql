@@ -36,8 +36,8 @@ SELECT lower(substr(p.name, 4)), c.id FROM app.member_profiles p JOIN app.member
 INSERT INTO app.member_cards (card_no, card_type, owner_member_id)
 SELECT sec.new_card_no('prepaid'), 'prepaid', p.id FROM app.member_profiles p WHERE p.name = 'MR Alice'
 RETURNING id AS prepaid_card \gset
-INSERT INTO app.member_cards (card_no, card_type, fixed_discount)
-VALUES (sec.new_card_no('corporate'), 'corporate', 0.800) RETURNING id AS corporate_card \gset
+INSERT INTO app.member_cards (card_no, card_type, fixed_discount, company_name)
+VALUES (sec.new_card_no('corporate'), 'corporate', 0.800, 'Test Co') RETURNING id AS corporate_card \gset
 INSERT INTO app.member_cards (card_no, card_type, face_value)
 VALUES (sec.new_card_no('voucher'), 'voucher', 50.00) RETURNING id AS voucher_card \gset
 INSERT INTO card VALUES ('prepaid', :'prepaid_card'), ('corporate', :'corporate_card'), ('voucher', :'voucher_card');
@@ -48,7 +48,8 @@ SELECT id AS max_card FROM card WHERE label = 'max' \gset
 SELECT id AS frozen_card FROM card WHERE label = 'frozen' \gset
 
 -- What each call returned (tx_no and ids are compared, never printed), and the cards' state.
-CREATE TEMP TABLE tx (label text PRIMARY KEY, tx_id uuid, tx_no text, card_id uuid, amount numeric);
+CREATE TEMP TABLE tx (label text PRIMARY KEY, tx_id uuid, tx_no text, card_id uuid, amount numeric, status text,
+                      order_id uuid);
 GRANT ALL ON tx TO PUBLIC;
 CREATE TEMP VIEW cards AS
   SELECT k.label, c.card_type, c.balance, c.points, c.level, c.status
@@ -123,9 +124,12 @@ ROLLBACK;
 -- Members: self-service recharge is off by default
 --------------------------------------------------------------------------------------------
 SHOW mps.allow_self_recharge;
--- Own card: SELF_RECHARGE_DISABLED (42501), with a hint.
+-- Own card: no money moves; a pending recharge order waits for the payment provider's
+-- confirmation (seed 004 §5.1; money_recharge_orders tests the orders).
 BEGIN; :as_alice
-SELECT * FROM app.user_recharge_personal_card(:'alice_card', 20.00);
+SELECT tx_id IS NULL AS no_tx, tx_no IS NULL AS no_tx_no, card_id = :'alice_card' AS alice_card, amount, status,
+       order_id IS NOT NULL AS has_order
+  FROM app.user_recharge_personal_card(:'alice_card', 20.00);
 \echo :SQLSTATE
 ROLLBACK;
 -- Someone else's card: PERMISSION_DENIED (the ownership check comes first).
@@ -177,7 +181,7 @@ SELECT * FROM app.user_recharge_enterprise_card_admin(:'corporate_card', 20.00);
 ROLLBACK;
 RESET mps.allow_self_recharge;
 BEGIN; :as_alice
-SELECT * FROM app.user_recharge_personal_card(:'alice_card', 20.00);
+SELECT tx_id IS NULL AS no_tx, amount, status FROM app.user_recharge_personal_card(:'alice_card', 20.00);
 \echo :SQLSTATE
 ROLLBACK;
 

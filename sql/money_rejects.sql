@@ -20,8 +20,8 @@ SELECT app.create_merchant('MX_SHOP', 'Rejects Test Shop') IS NOT NULL AS create
 SELECT app.add_merchant_user('MX_SHOP', :'u_cashier');
 INSERT INTO app.member_profiles (name) VALUES ('MX Rex');
 SELECT c.id AS rex_card FROM app.member_cards c JOIN app.member_profiles p ON p.id = c.owner_member_id WHERE p.name = 'MX Rex' \gset
-INSERT INTO app.member_cards (card_no, card_type, fixed_discount)
-VALUES (sec.new_card_no('corporate'), 'corporate', 0.900) RETURNING id AS corp_card \gset
+INSERT INTO app.member_cards (card_no, card_type, fixed_discount, company_name)
+VALUES (sec.new_card_no('corporate'), 'corporate', 0.900, 'Test Co') RETURNING id AS corp_card \gset
 SELECT amount FROM app.user_recharge_card(:'rex_card', 100.00);
 SELECT amount FROM app.user_recharge_card(:'corp_card', 100.00);
 SELECT qr_plain AS qr_rex FROM app.rotate_card_qr(:'rex_card', NULL, 86400) \gset

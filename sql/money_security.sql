@@ -298,12 +298,12 @@ ROLLBACK;
 -- password first: ~64 MB and ~100 ms for a refusal).
 SELECT sec.selftest_boundary('password_hashes') AS hashes_before \gset
 BEGIN; :as_ann
-SELECT app.create_member_profile('SEC Ann again', NULL, NULL, 'a-long-password');
+SELECT app.create_member_profile('SEC Ann again', NULL, NULL, p_password => 'a-long-password');
 \echo :SQLSTATE
 ROLLBACK;
 SELECT sec.selftest_boundary('password_hashes') - :hashes_before AS hashes_for_the_refusal;
 BEGIN; :as_zed
-SELECT app.create_member_profile('SEC Zed', NULL, NULL, 'a-long-password') IS NOT NULL AS registered;
+SELECT app.create_member_profile('SEC Zed', NULL, NULL, p_password => 'a-long-password') IS NOT NULL AS registered;
 COMMIT;
 SELECT sec.selftest_boundary('password_hashes') - :hashes_before AS hashes_for_the_registration;
 -- Somebody who is not staff gets the same answer for a merchant that exists and one that does

@@ -99,6 +99,70 @@ DROP SEQUENCE app.member_no_seq, app.card_no_seq, app.tx_no_seq;
 
 -- merchant_refund_tx takes an idempotency key (a new last parameter; 90_rpc_refund.sql).
 DROP FUNCTION app.merchant_refund_tx(text, text, numeric, text, jsonb);
+
+-- Every card type and card sharing (issue "Every card type").
+-- The seeds' card type names, accepted as input only (never stored, see member_cards_stored_type).
+-- (New enum labels cannot be used before this transaction commits; nothing below uses them.)
+ALTER TYPE app.card_type ADD VALUE 'personal';
+ALTER TYPE app.card_type ADD VALUE 'enterprise';
+CREATE TYPE app.recharge_order_status AS ENUM ('pending', 'paid', 'cancelled', 'expired');
+CREATE DOMAIN app.pay_method AS text CHECK (VALUE ~ '^[a-z0-9_]{1,32}$');
+ALTER TABLE app.member_cards
+  ADD COLUMN company_name text CHECK (length(btrim(company_name)) BETWEEN 1 AND 200),
+  ADD COLUMN voucher_merchant_id uuid,
+  ADD COLUMN frozen_by text CHECK (frozen_by IN ('admin', 'holder')),
+  ADD COLUMN password_locked_until timestamptz;
+-- 0.1.0 had no RPC that issued corporate cards: rows written directly get the company name the
+-- card number gives.
+UPDATE app.member_cards SET company_name = card_no WHERE card_type = 'corporate' AND company_name IS NULL;
+ALTER TABLE app.member_cards
+  ADD CONSTRAINT member_cards_stored_type CHECK (card_type::text IN ('standard', 'prepaid', 'corporate', 'voucher')),
+  ADD CONSTRAINT member_cards_company CHECK (card_type::text <> 'corporate' OR company_name IS NOT NULL);
+CREATE TABLE app.card_password_failures (
+    card_id       uuid NOT NULL REFERENCES app.member_cards (id),
+    id            uuid NOT NULL DEFAULT gen_random_uuid(),
+    member_id     uuid,
+    actor_user_id uuid,
+    failed_at     timestamptz NOT NULL,
+    PRIMARY KEY (card_id, id)
+);
+CREATE INDEX ON app.card_password_failures (card_id, failed_at);
+CREATE TABLE app.recharge_orders (
+    card_id           uuid NOT NULL REFERENCES app.member_cards (id),
+    id                uuid NOT NULL DEFAULT gen_random_uuid(),
+    member_id         uuid NOT NULL,  -- who asked for it
+    requested_by      uuid,           -- that member's user id
+    amount            numeric(12,2) NOT NULL CHECK (amount > 0),
+    payment_method    app.pay_method NOT NULL,
+    reason            text CHECK (length(reason) <= 500),
+    tag               jsonb NOT NULL DEFAULT '{}',
+    idempotency_key   text CHECK (length(idempotency_key) BETWEEN 1 AND 128),
+    fingerprint       bytea,
+    status            app.recharge_order_status NOT NULL DEFAULT 'pending',
+    provider_tx_id    text CHECK (length(provider_tx_id) BETWEEN 1 AND 128),
+    tx_id             uuid,
+    created_at        timestamptz NOT NULL,
+    expires_at        timestamptz NOT NULL CHECK (expires_at > created_at),
+    closed_at         timestamptz,
+    PRIMARY KEY (card_id, id),
+    CHECK ((status = 'paid') = (tx_id IS NOT NULL AND provider_tx_id IS NOT NULL)),
+    CHECK ((status = 'pending') = (closed_at IS NULL))
+);
+CREATE INDEX ON app.recharge_orders (id);
+CREATE INDEX ON app.recharge_orders (expires_at) WHERE status = 'pending';
+-- A member's retry with the same key finds its order.
+CREATE UNIQUE INDEX recharge_orders_member_key ON app.recharge_orders (card_id, member_id, idempotency_key)
+  WHERE idempotency_key IS NOT NULL;
+
+-- Signatures that change (CREATE OR REPLACE cannot): the charge's result gains points_earned
+-- (seed 004 §2.1) and the recharges' a status and order id; rotate_card_qr takes app.card_type
+-- as seed 000 declares it; create_member_profile takes seed 001's positional order.
+DROP FUNCTION app.merchant_charge_by_qr(text, text, numeric, text, jsonb, text, text, numeric);
+DROP FUNCTION app.user_recharge_card(uuid, numeric, text, text, jsonb, text, text, text);
+DROP FUNCTION app.user_recharge_personal_card(uuid, numeric, text, text, jsonb, text, text, text);
+DROP FUNCTION app.user_recharge_enterprise_card_admin(uuid, numeric, text, text, jsonb, text, text, text);
+DROP FUNCTION app.rotate_card_qr(uuid, text, integer);
+DROP FUNCTION app.create_member_profile(text, text, text, text, text, text);
 -- Install and upgrade helper: EXECUTE on one function for exactly the listed API roles that exist
 -- here; PUBLIC and the other API roles lose whatever they had (also from ALTER DEFAULT
 -- PRIVILEGES on the server).
@@ -213,13 +277,109 @@ BEGIN
   RETURN created;
 END
 $$;
+-- Issuing and administering cards (src/rpc/cards.cpp). Standard cards come with their member.
+
+CREATE OR REPLACE FUNCTION app.create_prepaid_card(
+    p_member_id uuid DEFAULT NULL, p_binding_password text DEFAULT NULL, p_expires_at timestamptz DEFAULT NULL)
+RETURNS TABLE (card_id uuid, card_no text)
+LANGUAGE c VOLATILE SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+SET row_security = on
+AS 'MODULE_PATHNAME', 'mps_create_prepaid_card';
+COMMENT ON FUNCTION app.create_prepaid_card(uuid, text, timestamptz) IS
+  'Issues a shareable prepaid (family) card: a member for itself, or a platform administrator for p_member_id; optional binding password (Argon2id) and expiry.';
+SELECT sec.grant_execute('app.create_prepaid_card(uuid, text, timestamptz)', ARRAY['authenticated', 'service_role']);
+
+CREATE OR REPLACE FUNCTION app.create_corporate_card(
+    p_company_name text, p_fixed_discount numeric, p_binding_password text, p_expires_at timestamptz DEFAULT NULL)
+RETURNS TABLE (card_id uuid, card_no text)
+LANGUAGE c VOLATILE SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+SET row_security = on
+AS 'MODULE_PATHNAME', 'mps_create_corporate_card';
+COMMENT ON FUNCTION app.create_corporate_card(text, numeric, text, timestamptz) IS
+  'Issues a company''s corporate (enterprise) card with a fixed discount and a binding password (Argon2id); platform administrators. Its first admin: enterprise_set_initial_admin.';
+SELECT sec.grant_execute('app.create_corporate_card(text, numeric, text, timestamptz)', ARRAY['authenticated', 'service_role']);
+
+CREATE OR REPLACE FUNCTION app.create_voucher_card(
+    p_member_id uuid, p_face_value numeric, p_expires_at timestamptz, p_merchant_code text DEFAULT NULL,
+    p_idempotency_key text DEFAULT NULL, p_reason text DEFAULT NULL)
+RETURNS TABLE (card_id uuid, card_no text)
+LANGUAGE c VOLATILE SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+SET row_security = on
+AS 'MODULE_PATHNAME', 'mps_create_voucher_card';
+COMMENT ON FUNCTION app.create_voucher_card(uuid, numeric, timestamptz, text, text, text) IS
+  'Issues a one-payment voucher of a face value to a member: platform administrators, or an owner/manager of p_merchant_code (then redeemable only there). Idempotent by key.';
+SELECT sec.grant_execute('app.create_voucher_card(uuid, numeric, timestamptz, text, text, text)', ARRAY['authenticated', 'service_role']);
+
+CREATE OR REPLACE FUNCTION app.freeze_card(p_card_id uuid, p_reason text DEFAULT NULL)
+RETURNS boolean
+LANGUAGE c VOLATILE SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+SET row_security = on
+AS 'MODULE_PATHNAME', 'mps_freeze_card';
+COMMENT ON FUNCTION app.freeze_card(uuid, text) IS
+  'Freezes a card (no payment, refund or recharge; its live QR code ends): platform administrators, or a holder of the card (a lost phone). True when it changed.';
+SELECT sec.grant_execute('app.freeze_card(uuid, text)', ARRAY['authenticated', 'service_role']);
+
+CREATE OR REPLACE FUNCTION app.unfreeze_card(p_card_id uuid, p_reason text DEFAULT NULL)
+RETURNS boolean
+LANGUAGE c VOLATILE SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+SET row_security = on
+AS 'MODULE_PATHNAME', 'mps_unfreeze_card';
+COMMENT ON FUNCTION app.unfreeze_card(uuid, text) IS
+  'Unfreezes a card: platform administrators any, a holder only a card it froze itself. True when it changed.';
+SELECT sec.grant_execute('app.unfreeze_card(uuid, text)', ARRAY['authenticated', 'service_role']);
+
+CREATE OR REPLACE FUNCTION app.update_points_and_level(p_card_id uuid, p_delta_points integer, p_reason text)
+RETURNS TABLE (card_id uuid, points bigint, level integer, discount numeric)
+LANGUAGE c VOLATILE SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+SET row_security = on
+AS 'MODULE_PATHNAME', 'mps_update_points_and_level';
+COMMENT ON FUNCTION app.update_points_and_level(uuid, integer, text) IS
+  'Adds (or takes) points on a standard or prepaid card with a reason (a point-ledger row, never below zero); level and discount follow the ladder. Platform administrators.';
+SELECT sec.grant_execute('app.update_points_and_level(uuid, integer, text)', ARRAY['service_role']);
+
+CREATE OR REPLACE FUNCTION app.adjust_card_balance(p_card_id uuid, p_amount numeric, p_reason text, p_idempotency_key text)
+RETURNS TABLE (tx_id uuid, tx_no text, card_id uuid, amount numeric)
+LANGUAGE c VOLATILE SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+SET row_security = on
+AS 'MODULE_PATHNAME', 'mps_adjust_card_balance';
+COMMENT ON FUNCTION app.adjust_card_balance(uuid, numeric, text, text) IS
+  'Corrects a card balance by a signed amount (an adjustment transaction with a mandatory reason, never below zero, idempotent by key). Platform administrators.';
+SELECT sec.grant_execute('app.adjust_card_balance(uuid, numeric, text, text)', ARRAY['service_role']);
+
+CREATE OR REPLACE FUNCTION app.replace_membership_levels(p_levels jsonb)
+RETURNS integer
+LANGUAGE c VOLATILE SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+SET row_security = on
+AS 'MODULE_PATHNAME', 'mps_replace_membership_levels';
+COMMENT ON FUNCTION app.replace_membership_levels(jsonb) IS
+  'Replaces the level ladder atomically (JSON array of {level, name, min_points, max_points, discount}; no gap, no overlap) and recomputes every card''s level; returns the cards changed. Platform administrators.';
+SELECT sec.grant_execute('app.replace_membership_levels(jsonb)', ARRAY['service_role']);
+
+CREATE OR REPLACE FUNCTION app.cron_expire_cards()
+RETURNS integer
+LANGUAGE c VOLATILE SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+SET row_security = on
+AS 'MODULE_PATHNAME', 'mps_cron_expire_cards';
+COMMENT ON FUNCTION app.cron_expire_cards() IS
+  'Expires every card past its expiry (QR codes ended, a voucher''s remainder written off, audited); returns how many (pg_cron). Platform administrators.';
+SELECT sec.grant_execute('app.cron_expire_cards()', ARRAY['service_role']);
 -- Charge by QR (src/rpc/charge.cpp).
 
 CREATE OR REPLACE FUNCTION app.merchant_charge_by_qr(
     p_merchant_code text, p_qr_plain text, p_raw_price numeric DEFAULT NULL,
     p_reason text DEFAULT NULL, p_tag jsonb DEFAULT '{}', p_idempotency_key text DEFAULT NULL,
     p_external_order_id text DEFAULT NULL, p_raw_amount numeric DEFAULT NULL)
-RETURNS TABLE (tx_id uuid, tx_no text, card_type text, card_id uuid, final_amount numeric, discount numeric)
+RETURNS TABLE (tx_id uuid, tx_no text, card_type text, card_id uuid, final_amount numeric, discount numeric,
+               points_earned bigint)
 LANGUAGE c VOLATILE SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
 SET row_security = on
@@ -237,17 +397,62 @@ LANGUAGE c STABLE
 AS 'MODULE_PATHNAME', 'mps_sec_uid';
 -- Members (src/rpc/members.cpp).
 
+-- Seed 001's positional order (name, phone, email, binding org, binding id, password), every
+-- parameter but p_name optional. (0.1.0 took p_password fourth: its declaration calls the
+-- symbol mps_create_member_profile, which mps.so keeps for that order.)
 CREATE OR REPLACE FUNCTION app.create_member_profile(
-    p_name text, p_phone text, p_email text, p_password text DEFAULT NULL,
-    p_binding_user_org text DEFAULT NULL, p_binding_org_id text DEFAULT NULL)
+    p_name text, p_phone text DEFAULT NULL, p_email text DEFAULT NULL,
+    p_binding_user_org text DEFAULT NULL, p_binding_org_id text DEFAULT NULL, p_password text DEFAULT NULL)
 RETURNS uuid
 LANGUAGE c VOLATILE SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
 SET row_security = on
-AS 'MODULE_PATHNAME', 'mps_create_member_profile';
+AS 'MODULE_PATHNAME', 'mps_create_member_profile_v2';
 COMMENT ON FUNCTION app.create_member_profile(text, text, text, text, text, text) IS
-  'Registers a member (platform administrators; or a signed-in user for itself) and issues its standard card. Returns the member id.';
+  'Registers a member (platform administrators, who may bind a verified external login; or a signed-in user for itself, whose member id is its user id) and issues its standard card. Returns the member id.';
 SELECT sec.grant_execute('app.create_member_profile(text, text, text, text, text, text)', ARRAY['authenticated', 'service_role']);
+
+CREATE OR REPLACE FUNCTION app.login_or_register_external(
+    p_provider text, p_external_id text, p_name text DEFAULT NULL, p_phone text DEFAULT NULL,
+    p_email text DEFAULT NULL, p_user_id uuid DEFAULT NULL)
+RETURNS TABLE (member_id uuid, member_no text, is_new boolean)
+LANGUAGE c VOLATILE SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+SET row_security = on
+AS 'MODULE_PATHNAME', 'mps_login_or_register_external';
+COMMENT ON FUNCTION app.login_or_register_external(text, text, text, text, text, uuid) IS
+  'The trusted backend that verified a wechat/alipay login: returns the member of that identity, or registers one (p_name) with its standard card. Platform administrators / service_role.';
+SELECT sec.grant_execute('app.login_or_register_external(text, text, text, text, text, uuid)', ARRAY['service_role']);
+
+CREATE OR REPLACE FUNCTION app.link_external_identity(p_member_id uuid, p_provider text, p_external_id text)
+RETURNS boolean
+LANGUAGE c VOLATILE SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+SET row_security = on
+AS 'MODULE_PATHNAME', 'mps_link_external_identity';
+COMMENT ON FUNCTION app.link_external_identity(uuid, text, text) IS
+  'The trusted backend links a further verified external login to a member; false when already linked to it. Platform administrators / service_role.';
+SELECT sec.grant_execute('app.link_external_identity(uuid, text, text)', ARRAY['service_role']);
+
+CREATE OR REPLACE FUNCTION app.admin_suspend_member(p_member_id uuid, p_reason text DEFAULT NULL)
+RETURNS boolean
+LANGUAGE c VOLATILE SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+SET row_security = on
+AS 'MODULE_PATHNAME', 'mps_admin_suspend_member';
+COMMENT ON FUNCTION app.admin_suspend_member(uuid, text) IS
+  'Suspends a member: its cards take part in no payment, refund or recharge and its QR codes end. Platform administrators. True when it changed.';
+SELECT sec.grant_execute('app.admin_suspend_member(uuid, text)', ARRAY['authenticated', 'service_role']);
+
+CREATE OR REPLACE FUNCTION app.admin_reactivate_member(p_member_id uuid, p_reason text DEFAULT NULL)
+RETURNS boolean
+LANGUAGE c VOLATILE SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+SET row_security = on
+AS 'MODULE_PATHNAME', 'mps_admin_reactivate_member';
+COMMENT ON FUNCTION app.admin_reactivate_member(uuid, text) IS
+  'Reactivates a suspended member. Platform administrators. True when it changed.';
+SELECT sec.grant_execute('app.admin_reactivate_member(uuid, text)', ARRAY['authenticated', 'service_role']);
 -- Merchants and their staff (src/rpc/merchants.cpp).
 
 CREATE OR REPLACE FUNCTION app.create_merchant(p_code text, p_name text, p_contact text DEFAULT NULL)
@@ -280,6 +485,26 @@ AS 'MODULE_PATHNAME', 'mps_set_merchant_counter_topup';
 COMMENT ON FUNCTION app.set_merchant_counter_topup(text, boolean, numeric, numeric) IS
   'Switches counter top-ups (cash at the counter put on a card) on or off for a merchant, with a limit per top-up and per UTC day; platform administrators only.';
 SELECT sec.grant_execute('app.set_merchant_counter_topup(text, boolean, numeric, numeric)', ARRAY['authenticated', 'service_role']);
+
+CREATE OR REPLACE FUNCTION app.admin_suspend_merchant(p_merchant_code text, p_reason text DEFAULT NULL)
+RETURNS boolean
+LANGUAGE c VOLATILE SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+SET row_security = on
+AS 'MODULE_PATHNAME', 'mps_admin_suspend_merchant';
+COMMENT ON FUNCTION app.admin_suspend_merchant(text, text) IS
+  'Suspends a merchant: no payment, refund or counter top-up there until reactivated. Platform administrators. True when it changed.';
+SELECT sec.grant_execute('app.admin_suspend_merchant(text, text)', ARRAY['authenticated', 'service_role']);
+
+CREATE OR REPLACE FUNCTION app.admin_reactivate_merchant(p_merchant_code text, p_reason text DEFAULT NULL)
+RETURNS boolean
+LANGUAGE c VOLATILE SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+SET row_security = on
+AS 'MODULE_PATHNAME', 'mps_admin_reactivate_merchant';
+COMMENT ON FUNCTION app.admin_reactivate_merchant(text, text) IS
+  'Reactivates a suspended merchant. Platform administrators. True when it changed.';
+SELECT sec.grant_execute('app.admin_reactivate_merchant(text, text)', ARRAY['authenticated', 'service_role']);
 -- Random numbers for people to read (src/rpc/numbers.cpp); sec.claim_number (61_numbers.sql)
 -- makes them unique. Not for PUBLIC.
 
@@ -342,15 +567,17 @@ COMMENT ON FUNCTION app.library_labels() IS
 SELECT sec.grant_execute('app.library_labels()', ARRAY['service_role']);
 -- Dynamic QR codes (src/rpc/qr.cpp).
 
-CREATE OR REPLACE FUNCTION app.rotate_card_qr(p_card_id uuid, p_card_type text DEFAULT NULL, p_ttl_seconds integer DEFAULT 900)
+-- p_card_type is app.card_type, as seed 000 declares it: the seeds' 'personal' / 'enterprise'
+-- (labels accepted as input only) or a type name; any other text fails its cast (22P02).
+CREATE OR REPLACE FUNCTION app.rotate_card_qr(p_card_id uuid, p_card_type app.card_type DEFAULT NULL, p_ttl_seconds integer DEFAULT 900)
 RETURNS TABLE (qr_plain text, qr_expires_at timestamptz)
 LANGUAGE c VOLATILE SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
 SET row_security = on
 AS 'MODULE_PATHNAME', 'mps_rotate_card_qr';
-COMMENT ON FUNCTION app.rotate_card_qr(uuid, text, integer) IS
+COMMENT ON FUNCTION app.rotate_card_qr(uuid, app.card_type, integer) IS
   'Issues a new QR code for the card (the previous one stops working); the plaintext is returned only here.';
-SELECT sec.grant_execute('app.rotate_card_qr(uuid, text, integer)', ARRAY['authenticated', 'service_role']);
+SELECT sec.grant_execute('app.rotate_card_qr(uuid, app.card_type, integer)', ARRAY['authenticated', 'service_role']);
 
 CREATE OR REPLACE FUNCTION app.revoke_card_qr(p_card_id uuid)
 RETURNS boolean
@@ -382,19 +609,22 @@ COMMENT ON FUNCTION app.cron_rotate_qr_tokens(integer) IS
 SELECT sec.grant_execute('app.cron_rotate_qr_tokens(integer)', ARRAY['service_role']);
 -- Recharge (src/rpc/recharge.cpp). Money comes in only from whoever took it: the trusted
 -- backend (service_role / platform administrators), merchant staff at the counter
--- (p_merchant_code), members only when mps.allow_self_recharge is on.
+-- (p_merchant_code). A member's own call (a corporate admin's for its card) recharges at once
+-- only when mps.allow_self_recharge is on; otherwise it creates a pending recharge order
+-- (status 'pending', order_id; tx_id and tx_no NULL) that moves no money until the trusted
+-- backend confirms it (app.confirm_recharge_order, 90_rpc_recharge_orders.sql).
 
 CREATE OR REPLACE FUNCTION app.user_recharge_card(
     p_card_id uuid, p_amount numeric, p_payment_method text DEFAULT 'wechat',
     p_reason text DEFAULT NULL, p_tag jsonb DEFAULT '{}', p_idempotency_key text DEFAULT NULL,
     p_external_order_id text DEFAULT NULL, p_merchant_code text DEFAULT NULL)
-RETURNS TABLE (tx_id uuid, tx_no text, card_id uuid, amount numeric)
+RETURNS TABLE (tx_id uuid, tx_no text, card_id uuid, amount numeric, status text, order_id uuid)
 LANGUAGE c VOLATILE SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
 SET row_security = on
 AS 'MODULE_PATHNAME', 'mps_user_recharge_card';
 COMMENT ON FUNCTION app.user_recharge_card(uuid, numeric, text, text, jsonb, text, text, text) IS
-  'Adds money to a standard, prepaid or corporate card: service_role/platform administrators, merchant staff at the counter (p_merchant_code), members only when mps.allow_self_recharge is on.';
+  'Adds money to a standard, prepaid or corporate card: service_role/platform administrators, merchant staff at the counter (p_merchant_code), members: at once when mps.allow_self_recharge is on, else a pending recharge order (status, order_id).';
 SELECT sec.grant_execute('app.user_recharge_card(uuid, numeric, text, text, jsonb, text, text, text)',
                          ARRAY['authenticated', 'service_role']);
 
@@ -402,7 +632,7 @@ CREATE OR REPLACE FUNCTION app.user_recharge_personal_card(
     p_personal_card_id uuid, p_amount numeric, p_payment_method text DEFAULT 'wechat',
     p_reason text DEFAULT NULL, p_tag jsonb DEFAULT '{}', p_idempotency_key text DEFAULT NULL,
     p_external_order_id text DEFAULT NULL, p_merchant_code text DEFAULT NULL)
-RETURNS TABLE (tx_id uuid, tx_no text, card_id uuid, amount numeric)
+RETURNS TABLE (tx_id uuid, tx_no text, card_id uuid, amount numeric, status text, order_id uuid)
 LANGUAGE c VOLATILE SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
 SET row_security = on
@@ -416,7 +646,7 @@ CREATE OR REPLACE FUNCTION app.user_recharge_enterprise_card_admin(
     p_enterprise_card_id uuid, p_amount numeric, p_payment_method text DEFAULT 'wechat',
     p_reason text DEFAULT NULL, p_tag jsonb DEFAULT '{}', p_idempotency_key text DEFAULT NULL,
     p_external_order_id text DEFAULT NULL, p_merchant_code text DEFAULT NULL)
-RETURNS TABLE (tx_id uuid, tx_no text, card_id uuid, amount numeric)
+RETURNS TABLE (tx_id uuid, tx_no text, card_id uuid, amount numeric, status text, order_id uuid)
 LANGUAGE c VOLATILE SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
 SET row_security = on
@@ -425,6 +655,38 @@ COMMENT ON FUNCTION app.user_recharge_enterprise_card_admin(uuid, numeric, text,
   'Adds money to a corporate (enterprise) card: the trusted backend, or the card''s admins when mps.allow_self_recharge is on; never at a merchant counter.';
 SELECT sec.grant_execute('app.user_recharge_enterprise_card_admin(uuid, numeric, text, text, jsonb, text, text, text)',
                          ARRAY['authenticated', 'service_role']);
+-- Recharge orders (src/rpc/recharge_orders.cpp), seed 004 §5.1: a member's recharge while
+-- self-service recharge is off waits as an order until the trusted backend confirms it.
+
+CREATE OR REPLACE FUNCTION app.confirm_recharge_order(p_order_id uuid, p_provider_tx_id text, p_amount numeric)
+RETURNS TABLE (tx_id uuid, tx_no text, card_id uuid, amount numeric, status text, order_id uuid)
+LANGUAGE c VOLATILE SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+SET row_security = on
+AS 'MODULE_PATHNAME', 'mps_confirm_recharge_order';
+COMMENT ON FUNCTION app.confirm_recharge_order(uuid, text, numeric) IS
+  'The trusted backend confirms a paid recharge order with the payment provider''s transaction id: the money moves once; the same id again returns the same result. Platform administrators / service_role.';
+SELECT sec.grant_execute('app.confirm_recharge_order(uuid, text, numeric)', ARRAY['service_role']);
+
+CREATE OR REPLACE FUNCTION app.cancel_recharge_order(p_order_id uuid)
+RETURNS boolean
+LANGUAGE c VOLATILE SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+SET row_security = on
+AS 'MODULE_PATHNAME', 'mps_cancel_recharge_order';
+COMMENT ON FUNCTION app.cancel_recharge_order(uuid) IS
+  'Cancels a pending recharge order: the member who asked for it, or a platform administrator. False when it was already cancelled.';
+SELECT sec.grant_execute('app.cancel_recharge_order(uuid)', ARRAY['authenticated', 'service_role']);
+
+CREATE OR REPLACE FUNCTION app.cron_expire_recharge_orders()
+RETURNS integer
+LANGUAGE c VOLATILE SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+SET row_security = on
+AS 'MODULE_PATHNAME', 'mps_cron_expire_recharge_orders';
+COMMENT ON FUNCTION app.cron_expire_recharge_orders() IS
+  'Expires pending recharge orders past their 30 minutes (pg_cron); returns how many. Platform administrators.';
+SELECT sec.grant_execute('app.cron_expire_recharge_orders()', ARRAY['service_role']);
 -- Refunds (src/rpc/refund.cpp).
 
 CREATE OR REPLACE FUNCTION app.merchant_refund_tx(
@@ -462,6 +724,96 @@ LANGUAGE c VOLATILE
 SET search_path = pg_catalog, pg_temp
 AS 'MODULE_PATHNAME', 'mps_selftest_next_tx_numbers';
 REVOKE ALL ON FUNCTION sec.selftest_next_tx_numbers(text[]) FROM PUBLIC;
+-- Sharing prepaid and corporate cards (src/rpc/sharing.cpp); seed 000 §4.2 and seed 004 §1.4.
+-- Seed-compatible names and parameters; they return boolean as the seeds do. A wrong binding
+-- password returns false (and counts: five within 15 minutes lock the card's password).
+
+CREATE OR REPLACE FUNCTION app.bind_member_to_card(
+    p_card_id uuid, p_member_id uuid, p_role text DEFAULT 'member', p_binding_password text DEFAULT NULL)
+RETURNS boolean
+LANGUAGE c VOLATILE SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+SET row_security = on
+AS 'MODULE_PATHNAME', 'mps_bind_member_to_card';
+COMMENT ON FUNCTION app.bind_member_to_card(uuid, uuid, text, text) IS
+  'Binds a member to a prepaid or corporate card (admin/member/viewer): the card''s owner or admins, or a member for itself on a prepaid card with its password; false for a wrong password.';
+SELECT sec.grant_execute('app.bind_member_to_card(uuid, uuid, text, text)', ARRAY['authenticated', 'service_role']);
+
+CREATE OR REPLACE FUNCTION app.unbind_member_from_card(p_card_id uuid, p_member_id uuid)
+RETURNS boolean
+LANGUAGE c VOLATILE SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+SET row_security = on
+AS 'MODULE_PATHNAME', 'mps_unbind_member_from_card';
+COMMENT ON FUNCTION app.unbind_member_from_card(uuid, uuid) IS
+  'Ends a member''s binding: the card''s owner or admins for anyone, a member for itself; a corporate card''s last admin stays. False when there was none.';
+SELECT sec.grant_execute('app.unbind_member_from_card(uuid, uuid)', ARRAY['authenticated', 'service_role']);
+
+CREATE OR REPLACE FUNCTION app.set_card_binding_password(
+    p_card_id uuid, p_new_password text, p_current_password text DEFAULT NULL)
+RETURNS boolean
+LANGUAGE c VOLATILE SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+SET row_security = on
+AS 'MODULE_PATHNAME', 'mps_set_card_binding_password';
+COMMENT ON FUNCTION app.set_card_binding_password(uuid, text, text) IS
+  'Sets a shared card''s binding password (NULL removes a prepaid card''s): platform administrators, or the card''s owner/admins with the current one; false when that is wrong.';
+SELECT sec.grant_execute('app.set_card_binding_password(uuid, text, text)', ARRAY['authenticated', 'service_role']);
+
+CREATE OR REPLACE FUNCTION app.enterprise_set_initial_admin(p_card_no text, p_member_no text)
+RETURNS boolean
+LANGUAGE c VOLATILE SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+SET row_security = on
+AS 'MODULE_PATHNAME', 'mps_enterprise_set_initial_admin';
+COMMENT ON FUNCTION app.enterprise_set_initial_admin(text, text) IS
+  'Makes a member the first admin of a corporate card, only while it has none. Platform administrators.';
+SELECT sec.grant_execute('app.enterprise_set_initial_admin(text, text)', ARRAY['authenticated', 'service_role']);
+
+CREATE OR REPLACE FUNCTION app.enterprise_add_member(p_card_no text, p_member_no text, p_card_password text)
+RETURNS boolean
+LANGUAGE c VOLATILE SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+SET row_security = on
+AS 'MODULE_PATHNAME', 'mps_enterprise_add_member';
+COMMENT ON FUNCTION app.enterprise_add_member(text, text, text) IS
+  'An admin of the corporate card adds a member with the card''s password; false for a wrong password.';
+SELECT sec.grant_execute('app.enterprise_add_member(text, text, text)', ARRAY['authenticated', 'service_role']);
+
+CREATE OR REPLACE FUNCTION app.enterprise_remove_member(p_card_no text, p_member_no text)
+RETURNS boolean
+LANGUAGE c VOLATILE SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+SET row_security = on
+AS 'MODULE_PATHNAME', 'mps_enterprise_remove_member';
+COMMENT ON FUNCTION app.enterprise_remove_member(text, text) IS
+  'Removes a member from a corporate card: its admins remove anyone, a member itself; the last admin stays.';
+SELECT sec.grant_execute('app.enterprise_remove_member(text, text)', ARRAY['authenticated', 'service_role']);
+-- The seed-000 tables as read-only views over app.member_cards and app.card_bindings, so that
+-- clients written against the seeds read their cards unchanged (select * from app.personal_cards
+-- where member_id = auth.uid()). security_invoker (PostgreSQL 15+): the caller's privileges and
+-- the row security of the tables underneath apply, so a member sees only its own rows. No
+-- password hash is shown. Member-facing reads should prefer the query RPCs (ARCHITECTURE.md §9).
+CREATE OR REPLACE VIEW app.personal_cards WITH (security_invoker = true) AS
+SELECT c.id, c.card_no, c.owner_member_id AS member_id, c.balance, c.points, c.level, c.discount,
+       c.status, c.expires_at, c.created_at, c.updated_at
+  FROM app.member_cards c
+ WHERE c.card_type = 'standard';
+COMMENT ON VIEW app.personal_cards IS 'Seed 000''s personal cards: the standard cards (read-only; row security of app.member_cards)';
+
+CREATE OR REPLACE VIEW app.enterprise_cards WITH (security_invoker = true) AS
+SELECT c.id, c.card_no, c.company_name, c.fixed_discount, c.balance, c.status, c.expires_at,
+       c.created_at, c.updated_at
+  FROM app.member_cards c
+ WHERE c.card_type = 'corporate';
+COMMENT ON VIEW app.enterprise_cards IS 'Seed 000''s enterprise cards: the corporate cards (read-only; row security of app.member_cards)';
+
+CREATE OR REPLACE VIEW app.enterprise_card_bindings WITH (security_invoker = true) AS
+SELECT b.id, b.card_id AS enterprise_card_id, b.member_id, b.role, b.status, b.created_at
+  FROM app.card_bindings b
+  JOIN app.member_cards c ON c.id = b.card_id
+ WHERE c.card_type = 'corporate';
+COMMENT ON VIEW app.enterprise_card_bindings IS 'Seed 000''s enterprise card bindings (read-only; row security of app.card_bindings)';
 -- Row-level security (default deny, read-only policies; ARCHITECTURE.md §3). Writes happen only
 -- inside the RPCs, which run as the extension owner. Re-run by every upgrade: functions are
 -- replaced and each policy is dropped and made again, so an upgraded database gets exactly these.
@@ -514,6 +866,8 @@ ALTER TABLE app.point_ledger ENABLE ROW LEVEL SECURITY;
 ALTER TABLE audit.event_log ENABLE ROW LEVEL SECURITY;
 ALTER TABLE app.number_registry ENABLE ROW LEVEL SECURITY;
 ALTER TABLE app.merchant_topup_days ENABLE ROW LEVEL SECURITY;
+ALTER TABLE app.card_password_failures ENABLE ROW LEVEL SECURITY;
+ALTER TABLE app.recharge_orders ENABLE ROW LEVEL SECURITY;
 
 -- Read-only policies. Tables without a policy (admin_users, registries, audit) show no rows
 -- to anyone subject to RLS.
@@ -557,6 +911,11 @@ DROP POLICY IF EXISTS staff_reads_settlements ON app.settlements;
 CREATE POLICY staff_reads_settlements ON app.settlements FOR SELECT
   USING (merchant_id = ANY ((SELECT sec.my_merchant_ids())::uuid[]));
 
+DROP POLICY IF EXISTS member_reads_own_recharge_orders ON app.recharge_orders;
+CREATE POLICY member_reads_own_recharge_orders ON app.recharge_orders FOR SELECT
+  USING (member_id = (SELECT sec.my_member_id()));
+-- (app.card_password_failures has no policy: administrators read it as service_role.)
+
 -- Privileges are made in 98_privileges.sql, once every object exists.
 -- Privileges, made by install and by every upgrade once every table, sequence and function
 -- exists (sec.apply_privileges, called last, in 99_finish.sql). Everything is first taken from PUBLIC and the API roles, also
@@ -569,15 +928,15 @@ LANGUAGE plpgsql
 SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
-  -- Every table of app and audit but the transaction partitions, whose privileges
+  -- Every table (and view) of app and audit but the transaction partitions, whose privileges
   -- sec.ensure_transaction_partitions keeps at none (read through their parent).
   tables text := (SELECT string_agg(c.oid::regclass::text, ', ' ORDER BY c.oid::regclass::text)
                     FROM pg_class c
                    WHERE c.relnamespace IN ('app'::regnamespace, 'audit'::regnamespace)
-                     AND c.relkind IN ('r', 'p') AND NOT c.relispartition);
+                     AND c.relkind IN ('r', 'p', 'v') AND NOT c.relispartition);
   app_tables text := (SELECT string_agg(c.oid::regclass::text, ', ' ORDER BY c.oid::regclass::text)
                         FROM pg_class c
-                       WHERE c.relnamespace = 'app'::regnamespace AND c.relkind IN ('r', 'p') AND NOT c.relispartition);
+                       WHERE c.relnamespace = 'app'::regnamespace AND c.relkind IN ('r', 'p', 'v') AND NOT c.relispartition);
   r text;
   secret record;
 BEGIN

@@ -18,7 +18,9 @@ COMMENT ON SCHEMA sec IS 'mps: security helpers used by policies and triggers; n
 CREATE TYPE app.member_status AS ENUM ('active', 'suspended', 'closed');
 CREATE TYPE app.merchant_status AS ENUM ('active', 'suspended', 'closed');
 CREATE TYPE app.merchant_role AS ENUM ('owner', 'manager', 'cashier');
-CREATE TYPE app.card_type AS ENUM ('standard', 'prepaid', 'corporate', 'voucher');
+-- 'personal' and 'enterprise' are the seeds' names of standard and corporate cards: accepted as
+-- input ('personal'::app.card_type in a call), never stored (a CHECK on app.member_cards).
+CREATE TYPE app.card_type AS ENUM ('standard', 'prepaid', 'corporate', 'voucher', 'personal', 'enterprise');
 CREATE TYPE app.card_status AS ENUM ('active', 'frozen', 'expired', 'closed');
 CREATE TYPE app.binding_role AS ENUM ('owner', 'admin', 'member', 'viewer');
 CREATE TYPE app.binding_status AS ENUM ('active', 'removed');
@@ -31,6 +33,12 @@ CREATE TYPE app.settlement_status AS ENUM ('pending', 'confirmed', 'paid', 'canc
 -- Whose idempotency keys and external order ids a request's keys are (ARCHITECTURE.md §4):
 -- a merchant's calls, the trusted backend's (the platform), a member's own.
 CREATE TYPE app.key_scope AS ENUM ('platform', 'merchant', 'member');
+-- A member's recharge waits as an order for the payment provider's confirmation (seed 004 §5.1)
+-- while self-service recharge is off.
+CREATE TYPE app.recharge_order_status AS ENUM ('pending', 'paid', 'cancelled', 'expired');
+-- How a recharge was paid (the seeds' app.pay_method: 'wechat', 'alipay', ...). A domain over
+-- text, so 'alipay'::app.pay_method passes where a text parameter is declared.
+CREATE DOMAIN app.pay_method AS text CHECK (VALUE ~ '^[a-z0-9_]{1,32}$');
 
 -- The Supabase API roles that exist on this server (a plain server may have none of them):
 -- the roles every grant and revoke of the install script and of new partitions is about.

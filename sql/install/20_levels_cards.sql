@@ -92,7 +92,18 @@ CREATE TABLE app.member_cards (
     updated_at            timestamptz NOT NULL DEFAULT now(),
     CHECK (card_type <> 'standard' OR owner_member_id IS NOT NULL),
     CHECK (card_type <> 'corporate' OR fixed_discount IS NOT NULL),
-    CHECK (card_type <> 'voucher' OR face_value IS NOT NULL)
+    CHECK (card_type <> 'voucher' OR face_value IS NOT NULL),
+    -- (0.2.0 added the columns below.)
+    company_name          text CHECK (length(btrim(company_name)) BETWEEN 1 AND 200),
+    -- A voucher issued by a merchant's staff is redeemable only at that merchant.
+    voucher_merchant_id   uuid,
+    -- Who froze the card (NULL: an administrator, or a card frozen before 0.2.0): a holder
+    -- (a lost phone) may unfreeze only a freeze of its own.
+    frozen_by             text CHECK (frozen_by IN ('admin', 'holder')),
+    -- After 5 wrong binding passwords within 15 minutes every password is refused until then.
+    password_locked_until timestamptz,
+    CONSTRAINT member_cards_stored_type CHECK (card_type::text IN ('standard', 'prepaid', 'corporate', 'voucher')),
+    CONSTRAINT member_cards_company CHECK (card_type::text <> 'corporate' OR company_name IS NOT NULL)
 );
 -- A member has exactly one standard card.
 CREATE UNIQUE INDEX member_cards_one_standard ON app.member_cards (owner_member_id)
@@ -111,6 +122,19 @@ CREATE TABLE app.card_bindings (
     UNIQUE (card_id, member_id)
 );
 CREATE INDEX ON app.card_bindings (member_id) WHERE status = 'active';
+
+-- Wrong binding passwords, kept (the RPC returns false instead of raising, so the row commits):
+-- five within 15 minutes lock the card's password (member_cards.password_locked_until).
+-- Rows belong to the card: the key carries its id (ARCHITECTURE.md §9).
+CREATE TABLE app.card_password_failures (
+    card_id       uuid NOT NULL REFERENCES app.member_cards (id),
+    id            uuid NOT NULL DEFAULT gen_random_uuid(),
+    member_id     uuid,
+    actor_user_id uuid,
+    failed_at     timestamptz NOT NULL,
+    PRIMARY KEY (card_id, id)
+);
+CREATE INDEX ON app.card_password_failures (card_id, failed_at);
 
 -- The live QR code of a card: only the BLAKE2b-256 digest of the token, unique, so a scan
 -- is one index lookup. Rotation updates the row in place (a charge holding the old digest

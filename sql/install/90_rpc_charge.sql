@@ -4,7 +4,8 @@ CREATE OR REPLACE FUNCTION app.merchant_charge_by_qr(
     p_merchant_code text, p_qr_plain text, p_raw_price numeric DEFAULT NULL,
     p_reason text DEFAULT NULL, p_tag jsonb DEFAULT '{}', p_idempotency_key text DEFAULT NULL,
     p_external_order_id text DEFAULT NULL, p_raw_amount numeric DEFAULT NULL)
-RETURNS TABLE (tx_id uuid, tx_no text, card_type text, card_id uuid, final_amount numeric, discount numeric)
+RETURNS TABLE (tx_id uuid, tx_no text, card_type text, card_id uuid, final_amount numeric, discount numeric,
+               points_earned bigint)
 LANGUAGE c VOLATILE SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
 SET row_security = on

@@ -30,3 +30,23 @@ AS 'MODULE_PATHNAME', 'mps_set_merchant_counter_topup';
 COMMENT ON FUNCTION app.set_merchant_counter_topup(text, boolean, numeric, numeric) IS
   'Switches counter top-ups (cash at the counter put on a card) on or off for a merchant, with a limit per top-up and per UTC day; platform administrators only.';
 SELECT sec.grant_execute('app.set_merchant_counter_topup(text, boolean, numeric, numeric)', ARRAY['authenticated', 'service_role']);
+
+CREATE OR REPLACE FUNCTION app.admin_suspend_merchant(p_merchant_code text, p_reason text DEFAULT NULL)
+RETURNS boolean
+LANGUAGE c VOLATILE SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+SET row_security = on
+AS 'MODULE_PATHNAME', 'mps_admin_suspend_merchant';
+COMMENT ON FUNCTION app.admin_suspend_merchant(text, text) IS
+  'Suspends a merchant: no payment, refund or counter top-up there until reactivated. Platform administrators. True when it changed.';
+SELECT sec.grant_execute('app.admin_suspend_merchant(text, text)', ARRAY['authenticated', 'service_role']);
+
+CREATE OR REPLACE FUNCTION app.admin_reactivate_merchant(p_merchant_code text, p_reason text DEFAULT NULL)
+RETURNS boolean
+LANGUAGE c VOLATILE SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+SET row_security = on
+AS 'MODULE_PATHNAME', 'mps_admin_reactivate_merchant';
+COMMENT ON FUNCTION app.admin_reactivate_merchant(text, text) IS
+  'Reactivates a suspended merchant. Platform administrators. True when it changed.';
+SELECT sec.grant_execute('app.admin_reactivate_merchant(text, text)', ARRAY['authenticated', 'service_role']);

@@ -1,14 +1,16 @@
 -- Dynamic QR codes (src/rpc/qr.cpp).
 
-CREATE OR REPLACE FUNCTION app.rotate_card_qr(p_card_id uuid, p_card_type text DEFAULT NULL, p_ttl_seconds integer DEFAULT 900)
+-- p_card_type is app.card_type, as seed 000 declares it: the seeds' 'personal' / 'enterprise'
+-- (labels accepted as input only) or a type name; any other text fails its cast (22P02).
+CREATE OR REPLACE FUNCTION app.rotate_card_qr(p_card_id uuid, p_card_type app.card_type DEFAULT NULL, p_ttl_seconds integer DEFAULT 900)
 RETURNS TABLE (qr_plain text, qr_expires_at timestamptz)
 LANGUAGE c VOLATILE SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
 SET row_security = on
 AS 'MODULE_PATHNAME', 'mps_rotate_card_qr';
-COMMENT ON FUNCTION app.rotate_card_qr(uuid, text, integer) IS
+COMMENT ON FUNCTION app.rotate_card_qr(uuid, app.card_type, integer) IS
   'Issues a new QR code for the card (the previous one stops working); the plaintext is returned only here.';
-SELECT sec.grant_execute('app.rotate_card_qr(uuid, text, integer)', ARRAY['authenticated', 'service_role']);
+SELECT sec.grant_execute('app.rotate_card_qr(uuid, app.card_type, integer)', ARRAY['authenticated', 'service_role']);
 
 CREATE OR REPLACE FUNCTION app.revoke_card_qr(p_card_id uuid)
 RETURNS boolean

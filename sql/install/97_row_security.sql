@@ -50,6 +50,8 @@ ALTER TABLE app.point_ledger ENABLE ROW LEVEL SECURITY;
 ALTER TABLE audit.event_log ENABLE ROW LEVEL SECURITY;
 ALTER TABLE app.number_registry ENABLE ROW LEVEL SECURITY;
 ALTER TABLE app.merchant_topup_days ENABLE ROW LEVEL SECURITY;
+ALTER TABLE app.card_password_failures ENABLE ROW LEVEL SECURITY;
+ALTER TABLE app.recharge_orders ENABLE ROW LEVEL SECURITY;
 
 -- Read-only policies. Tables without a policy (admin_users, registries, audit) show no rows
 -- to anyone subject to RLS.
@@ -92,5 +94,10 @@ CREATE POLICY staff_reads_topup_days ON app.merchant_topup_days FOR SELECT
 DROP POLICY IF EXISTS staff_reads_settlements ON app.settlements;
 CREATE POLICY staff_reads_settlements ON app.settlements FOR SELECT
   USING (merchant_id = ANY ((SELECT sec.my_merchant_ids())::uuid[]));
+
+DROP POLICY IF EXISTS member_reads_own_recharge_orders ON app.recharge_orders;
+CREATE POLICY member_reads_own_recharge_orders ON app.recharge_orders FOR SELECT
+  USING (member_id = (SELECT sec.my_member_id()));
+-- (app.card_password_failures has no policy: administrators read it as service_role.)
 
 -- Privileges are made in 98_privileges.sql, once every object exists.

@@ -9,15 +9,15 @@ LANGUAGE plpgsql
 SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
-  -- Every table of app and audit but the transaction partitions, whose privileges
+  -- Every table (and view) of app and audit but the transaction partitions, whose privileges
   -- sec.ensure_transaction_partitions keeps at none (read through their parent).
   tables text := (SELECT string_agg(c.oid::regclass::text, ', ' ORDER BY c.oid::regclass::text)
                     FROM pg_class c
                    WHERE c.relnamespace IN ('app'::regnamespace, 'audit'::regnamespace)
-                     AND c.relkind IN ('r', 'p') AND NOT c.relispartition);
+                     AND c.relkind IN ('r', 'p', 'v') AND NOT c.relispartition);
   app_tables text := (SELECT string_agg(c.oid::regclass::text, ', ' ORDER BY c.oid::regclass::text)
                         FROM pg_class c
-                       WHERE c.relnamespace = 'app'::regnamespace AND c.relkind IN ('r', 'p') AND NOT c.relispartition);
+                       WHERE c.relnamespace = 'app'::regnamespace AND c.relkind IN ('r', 'p', 'v') AND NOT c.relispartition);
   r text;
   secret record;
 BEGIN

@@ -99,3 +99,67 @@ DROP SEQUENCE app.member_no_seq, app.card_no_seq, app.tx_no_seq;
 
 -- merchant_refund_tx takes an idempotency key (a new last parameter; 90_rpc_refund.sql).
 DROP FUNCTION app.merchant_refund_tx(text, text, numeric, text, jsonb);
+
+-- Every card type and card sharing (issue "Every card type").
+-- The seeds' card type names, accepted as input only (never stored, see member_cards_stored_type).
+-- (New enum labels cannot be used before this transaction commits; nothing below uses them.)
+ALTER TYPE app.card_type ADD VALUE 'personal';
+ALTER TYPE app.card_type ADD VALUE 'enterprise';
+CREATE TYPE app.recharge_order_status AS ENUM ('pending', 'paid', 'cancelled', 'expired');
+CREATE DOMAIN app.pay_method AS text CHECK (VALUE ~ '^[a-z0-9_]{1,32}$');
+ALTER TABLE app.member_cards
+  ADD COLUMN company_name text CHECK (length(btrim(company_name)) BETWEEN 1 AND 200),
+  ADD COLUMN voucher_merchant_id uuid,
+  ADD COLUMN frozen_by text CHECK (frozen_by IN ('admin', 'holder')),
+  ADD COLUMN password_locked_until timestamptz;
+-- 0.1.0 had no RPC that issued corporate cards: rows written directly get the company name the
+-- card number gives.
+UPDATE app.member_cards SET company_name = card_no WHERE card_type = 'corporate' AND company_name IS NULL;
+ALTER TABLE app.member_cards
+  ADD CONSTRAINT member_cards_stored_type CHECK (card_type::text IN ('standard', 'prepaid', 'corporate', 'voucher')),
+  ADD CONSTRAINT member_cards_company CHECK (card_type::text <> 'corporate' OR company_name IS NOT NULL);
+CREATE TABLE app.card_password_failures (
+    card_id       uuid NOT NULL REFERENCES app.member_cards (id),
+    id            uuid NOT NULL DEFAULT gen_random_uuid(),
+    member_id     uuid,
+    actor_user_id uuid,
+    failed_at     timestamptz NOT NULL,
+    PRIMARY KEY (card_id, id)
+);
+CREATE INDEX ON app.card_password_failures (card_id, failed_at);
+CREATE TABLE app.recharge_orders (
+    card_id           uuid NOT NULL REFERENCES app.member_cards (id),
+    id                uuid NOT NULL DEFAULT gen_random_uuid(),
+    member_id         uuid NOT NULL,  -- who asked for it
+    requested_by      uuid,           -- that member's user id
+    amount            numeric(12,2) NOT NULL CHECK (amount > 0),
+    payment_method    app.pay_method NOT NULL,
+    reason            text CHECK (length(reason) <= 500),
+    tag               jsonb NOT NULL DEFAULT '{}',
+    idempotency_key   text CHECK (length(idempotency_key) BETWEEN 1 AND 128),
+    fingerprint       bytea,
+    status            app.recharge_order_status NOT NULL DEFAULT 'pending',
+    provider_tx_id    text CHECK (length(provider_tx_id) BETWEEN 1 AND 128),
+    tx_id             uuid,
+    created_at        timestamptz NOT NULL,
+    expires_at        timestamptz NOT NULL CHECK (expires_at > created_at),
+    closed_at         timestamptz,
+    PRIMARY KEY (card_id, id),
+    CHECK ((status = 'paid') = (tx_id IS NOT NULL AND provider_tx_id IS NOT NULL)),
+    CHECK ((status = 'pending') = (closed_at IS NULL))
+);
+CREATE INDEX ON app.recharge_orders (id);
+CREATE INDEX ON app.recharge_orders (expires_at) WHERE status = 'pending';
+-- A member's retry with the same key finds its order.
+CREATE UNIQUE INDEX recharge_orders_member_key ON app.recharge_orders (card_id, member_id, idempotency_key)
+  WHERE idempotency_key IS NOT NULL;
+
+-- Signatures that change (CREATE OR REPLACE cannot): the charge's result gains points_earned
+-- (seed 004 §2.1) and the recharges' a status and order id; rotate_card_qr takes app.card_type
+-- as seed 000 declares it; create_member_profile takes seed 001's positional order.
+DROP FUNCTION app.merchant_charge_by_qr(text, text, numeric, text, jsonb, text, text, numeric);
+DROP FUNCTION app.user_recharge_card(uuid, numeric, text, text, jsonb, text, text, text);
+DROP FUNCTION app.user_recharge_personal_card(uuid, numeric, text, text, jsonb, text, text, text);
+DROP FUNCTION app.user_recharge_enterprise_card_admin(uuid, numeric, text, text, jsonb, text, text, text);
+DROP FUNCTION app.rotate_card_qr(uuid, text, integer);
+DROP FUNCTION app.create_member_profile(text, text, text, text, text, text);

@@ -1,6 +1,7 @@
 #include "common/access.hpp"
 
 #include "core/errors.hpp"
+#include "pg/convert.hpp"
 
 namespace mps::common {
 
@@ -53,6 +54,28 @@ CardHolder card_holder(Spi& spi, const Caller& caller, const Uuid& card_id) {
     h.member_active = r[0].boolean(4);
     h.member_id = r[0].opt_uuid(5);
     return h;
+}
+
+namespace {
+
+MemberRef read_member(const SpiResult& r) {
+    if (r.empty()) fail(err::MEMBER_NOT_FOUND, "No member with this id or number.");
+    return {r[0].uuid(1), r[0].string(2), r[0].label<PartyStatus>(3), r[0].opt_uuid(4)};
+}
+
+}  // namespace
+
+MemberRef member_by_id(Spi& spi, const Uuid& id) {
+    static Statement stmt(SPI_OK_SELECT,
+                          "SELECT id, member_no, status::text, user_id FROM app.member_profiles WHERE id = $1", {UUIDOID});
+    return read_member(spi.run(stmt, {p_uuid(id)}));
+}
+
+MemberRef member_by_no(Spi& spi, const std::string& member_no) {
+    static Statement stmt(SPI_OK_SELECT,
+                          "SELECT id, member_no, status::text, user_id FROM app.member_profiles WHERE member_no = $1",
+                          {TEXTOID});
+    return read_member(spi.run(stmt, {p_text(member_no)}));
 }
 
 }  // namespace mps::common

@@ -45,4 +45,15 @@ struct CardHolder {
 };
 CardHolder card_holder(pg::Spi& spi, const pg::Caller& caller, const Uuid& card_id);
 
+// A member profile as other RPCs need it.
+struct MemberRef {
+    Uuid id;
+    std::string member_no;
+    PartyStatus status;
+    std::optional<Uuid> user_id;
+};
+// By id / by member number; raises MEMBER_NOT_FOUND when there is none.
+MemberRef member_by_id(pg::Spi& spi, const Uuid& id);
+MemberRef member_by_no(pg::Spi& spi, const std::string& member_no);
+
 }  // namespace mps::common

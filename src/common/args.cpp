@@ -96,6 +96,48 @@ std::optional<int32_t> optional_int32_arg(const pg::Args& args, int n) {
     return DatumGetInt32(args.datum(n));
 }
 
+int64_t signed_amount_arg(const pg::Args& args, int n) {
+    args.require_declared(n);
+    if (!args.has(n)) fail(err::INVALID_AMOUNT, param(args, n) + " is required.");
+    const std::string text = pg::numeric_text(args.datum(n));
+    const bool negative = !text.empty() && text[0] == '-';
+    const int64_t magnitude = cents_from_text(negative ? text.substr(1) : text, param(args, n));
+    return negative ? -magnitude : magnitude;
+}
+
+int32_t discount_arg(const pg::Args& args, int n) {
+    args.require_declared(n);
+    if (!args.has(n)) fail(err::INVALID_ARGUMENT, param(args, n) + " is required.");
+    std::optional<int32_t> d = parse_thousandths(pg::numeric_text(args.datum(n)));
+    if (!d)
+        fail(err::INVALID_ARGUMENT, param(args, n) + " must be a discount above 0 and at most 1 with three decimals.",
+             "0.900 means the member pays 90%.");
+    return *d;
+}
+
+std::optional<TimestampTz> optional_timestamptz_arg(const pg::Args& args, int n) {
+    if (!args.has(n)) return std::nullopt;
+    const TimestampTz t = DatumGetTimestampTz(args.datum(n));
+    if (TIMESTAMP_NOT_FINITE(t)) fail(err::INVALID_ARGUMENT, param(args, n) + " must be a finite time.");
+    return t;
+}
+
+std::optional<CardType> card_type_arg(const pg::Args& args, int n) {
+    if (!args.has(n)) return std::nullopt;
+    // app.card_type (an enum: the seeds' declaration) or text.
+    const std::string v = pg::text_or_label(args.fcinfo(), n);
+    if (std::optional<CardType> type = input_card_type(v)) return type;
+    fail(err::INVALID_ARGUMENT,
+         param(args, n) + " must be personal, enterprise, standard, prepaid, corporate or voucher.");
+}
+
+std::optional<std::string> new_password_arg(const pg::Args& args, int n) {
+    std::optional<std::string> v = text_or_null(args, n);
+    if (v && (utf8_length(*v) < 8 || utf8_length(*v) > 128))
+        fail(err::INVALID_ARGUMENT, param(args, n) + " must be 8 to 128 characters.");
+    return v;
+}
+
 Datum tag_arg(const pg::Args& args, int n) {
     if (!args.has(n)) return pg::jsonb_datum("{}");
     Datum d = args.datum(n);

@@ -9,6 +9,7 @@
 #include <string>
 
 #include "core/ids.hpp"
+#include "core/labels.hpp"
 #include "pg/entry.hpp"
 
 namespace mps::common {
@@ -31,6 +32,21 @@ std::optional<std::string> note_arg(const pg::Args& args, int n, size_t max_len)
 std::optional<std::string> raw_text_arg(const pg::Args& args, int n);
 
 Uuid required_uuid_arg(const pg::Args& args, int n);
+
+// A non-zero signed amount (a balance correction) of at most 9999999999.99 either way, in cents.
+int64_t signed_amount_arg(const pg::Args& args, int n);
+
+// A discount in (0, 1] with at most three decimals, in thousandths (INVALID_ARGUMENT otherwise).
+int32_t discount_arg(const pg::Args& args, int n);
+
+// A finite timestamptz: NULL -> nullopt; infinity is rejected.
+std::optional<TimestampTz> optional_timestamptz_arg(const pg::Args& args, int n);
+
+// A card type as the seeds name it too (personal, enterprise; text or app.card_type): NULL -> nullopt.
+std::optional<CardType> card_type_arg(const pg::Args& args, int n);
+
+// A password to set: 8..128 characters (NULL -> nullopt).
+std::optional<std::string> new_password_arg(const pg::Args& args, int n);
 
 // An int4 argument: NULL -> nullopt.
 std::optional<int32_t> optional_int32_arg(const pg::Args& args, int n);

@@ -50,6 +50,8 @@ LockedCard read_card(const Row& row) {
     card.discount = row.thousandths(7);
     if (!row.is_null(8)) card.fixed_discount = row.thousandths(8);
     card.owner_member_id = row.opt_uuid(9);
+    card.owner_active = row.boolean(10);
+    card.voucher_merchant_id = row.opt_uuid(11);
     return card;
 }
 
@@ -65,6 +67,11 @@ void require_active(const LockedCard& card) {
     if (card.status != CardStatus::Active)
         fail(err::CARD_NOT_ACTIVE, "The card is " + std::string(label(card.status)) + ".");
     if (card.expired) fail(err::CARD_NOT_ACTIVE, "The card has expired.");
+    require_owner_active(card);
+}
+
+void require_owner_active(const LockedCard& card) {
+    if (!card.owner_active) fail(err::MEMBER_NOT_ACTIVE, "The card owner's membership is not active.");
 }
 
 TxWritten record_transaction(Spi& spi, const Caller& caller, const TxWrite& tx) {

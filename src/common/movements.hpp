@@ -26,20 +26,27 @@ struct LockedCard {
     int32_t discount = 1000;  // thousandths
     std::optional<int32_t> fixed_discount;
     std::optional<Uuid> owner_member_id;
+    bool owner_active = true;  // the owner's membership is active (true for cards without an owner)
+    std::optional<Uuid> voucher_merchant_id;  // a voucher redeemable only at this merchant
 };
 
-// The card columns read_card() expects as columns 1..9 of a query over app.member_cards c.
+// The card columns read_card() expects as columns 1..11 of a query over app.member_cards c.
 // Expiry is judged at the moment of the check (clock_timestamp()), not at transaction start.
 #define MPS_CARD_COLUMNS                                                                                          \
     "c.id, c.card_type::text, c.status::text, (c.expires_at IS NOT NULL AND c.expires_at <= clock_timestamp()), " \
-    "(c.balance * 100)::int8, c.points, (c.discount * 1000)::int4, (c.fixed_discount * 1000)::int4, c.owner_member_id"
-inline constexpr int kCardColumns = 9;
+    "(c.balance * 100)::int8, c.points, (c.discount * 1000)::int4, (c.fixed_discount * 1000)::int4, c.owner_member_id, " \
+    "COALESCE((SELECT op.status = 'active' FROM app.member_profiles op WHERE op.id = c.owner_member_id), true), "     \
+    "c.voucher_merchant_id"
+inline constexpr int kCardColumns = 11;
 LockedCard read_card(const pg::Row& row);
 
 // Locks the card row and reads it; nullopt when there is no such card.
 std::optional<LockedCard> lock_card(pg::Spi& spi, const Uuid& card_id);
-// Raises CARD_NOT_ACTIVE unless the card is active and unexpired.
+// Raises CARD_NOT_ACTIVE unless the card is active and unexpired, MEMBER_NOT_ACTIVE when its
+// owner is suspended or closed (a suspended member's cards take part in no money movement).
 void require_active(const LockedCard& card);
+// Raises MEMBER_NOT_ACTIVE when the card's owner is suspended or closed.
+void require_owner_active(const LockedCard& card);
 
 struct TxWrite {
     Uuid id;

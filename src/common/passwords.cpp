@@ -23,6 +23,11 @@ std::string hash_password(const std::string& password) {
     return out;
 }
 
+bool verify_password(const std::string& hash, const std::string& password) {
+    ++g_hashes;
+    return crypto_pwhash_str_verify(hash.c_str(), password.data(), password.size()) == 0;
+}
+
 int64_t password_hashes_computed() noexcept { return g_hashes; }
 
 }  // namespace mps::common

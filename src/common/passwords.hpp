@@ -25,7 +25,11 @@ private:
 // The Argon2id hash of password (crypto_pwhash_str, interactive limits).
 std::string hash_password(const std::string& password);
 
-// How many hashes this backend has computed (for the test that refusals cost no hash).
+// Whether password matches the Argon2id hash (crypto_pwhash_str_verify, constant-time).
+bool verify_password(const std::string& hash, const std::string& password);
+
+// How many hashes (and verifications) this backend has computed (for the test that refusals
+// cost no hash).
 int64_t password_hashes_computed() noexcept;
 
 }  // namespace mps::common

@@ -35,4 +35,21 @@ constexpr bool may_use_card(CardType type, const CardStanding& s) noexcept {
     return false;
 }
 
+// Standard cards and vouchers belong to one member; prepaid and corporate cards are shared
+// through bindings (seed 004 §1.4).
+constexpr bool shareable(CardType type) noexcept { return type == CardType::Prepaid || type == CardType::Corporate; }
+
+// Who manages a shared card's members and binding password: the owner of a prepaid card and
+// its bound owners/admins; the owners/admins bound to a corporate card.
+constexpr bool manages_card(CardType type, const CardStanding& s) noexcept {
+    const bool manager = s.binding == BindingRole::Owner || s.binding == BindingRole::Admin;
+    switch (type) {
+        case CardType::Prepaid: return s.owner || manager;
+        case CardType::Corporate: return manager;
+        case CardType::Standard:
+        case CardType::Voucher: return false;
+    }
+    return false;
+}
+
 }  // namespace mps

@@ -45,16 +45,27 @@ struct ErrorCode {
     X(TX_NOT_REFUNDABLE, Business, "the original transaction is not a completed payment") \
     X(BALANCE_LIMIT_EXCEEDED, Business, "the card balance would exceed 9999999999.99") \
     X(COUNTER_TOPUP_LIMIT_EXCEEDED, Business, "a counter top-up is over the merchant's limit per top-up or per day") \
+    X(CARD_NOT_SHAREABLE, Business, "standard cards and vouchers belong to one member and cannot be shared") \
+    X(CARD_NOT_ACCEPTED_HERE, Business, "the voucher is redeemable only at the merchant that issued it") \
+    X(CARD_PASSWORD_LOCKED, Business, "five wrong binding passwords within 15 minutes: every password is refused until DETAIL's time") \
+    X(LAST_ADMIN_CANNOT_BE_REMOVED, Business, "the corporate card's last admin cannot be removed") \
+    X(INSUFFICIENT_POINTS, Business, "the points change would take the card below zero points") \
+    X(RECHARGE_ORDER_NOT_PENDING, Business, "the recharge order was cancelled or expired, or is already paid") \
+    X(AMOUNT_MISMATCH, Business, "the confirmed amount differs from the recharge order's amount") \
     X(PERMISSION_DENIED, Denied, "the caller may not do this to this object") \
-    X(SELF_RECHARGE_DISABLED, Denied, "member self-service recharge is switched off (mps.allow_self_recharge)") \
     X(COUNTER_TOPUP_DISABLED, Denied, "the merchant may not take counter top-ups (a platform administrator switches them on)") \
     X(CARD_NOT_FOUND, NotFound, "no card with that id (or not visible to the caller)") \
     X(ORIGINAL_TX_NOT_FOUND, NotFound, "no payment with that number at this merchant") \
+    X(MEMBER_NOT_FOUND, NotFound, "no member with that id or number") \
+    X(RECHARGE_ORDER_NOT_FOUND, NotFound, "no recharge order with that id (or not visible to the caller)") \
     X(IDEMPOTENCY_KEY_REUSED, Conflict, "the idempotency key was already used for a different request") \
     X(EXTERNAL_ORDER_ID_REUSED, Conflict, "the merchant's external order id was already used for a different request") \
     X(EXTERNAL_ID_ALREADY_BOUND, Conflict, "that external login (provider, id) already belongs to a member") \
     X(MEMBER_ALREADY_EXISTS, Conflict, "a member profile already exists for that user") \
     X(MERCHANT_ALREADY_EXISTS, Conflict, "a merchant with that code already exists") \
+    X(CARD_ALREADY_HAS_ADMIN, Conflict, "the corporate card already has an admin (enterprise_set_initial_admin)") \
+    X(ALREADY_BOUND, Conflict, "the member is already bound to the card in another role") \
+    X(RECHARGE_ORDER_ALREADY_PAID, Conflict, "the recharge order was paid with another provider transaction id") \
     X(LEVEL_LADDER_INVALID, Integrity, "a change to the level ladder would leave a gap, an overlap, no level at 0 points or a closed top") \
     X(EXTENSION_VERSION_MISMATCH, Internal, "mps.so and the extension's SQL in this database are of different versions: run ALTER EXTENSION mps UPDATE") \
     X(INTERNAL_ERROR, Internal, "a defect inside mps (a C++ exception); DETAIL names the function")

@@ -20,6 +20,7 @@ enum class PartyStatus : uint8_t { Active, Suspended, Closed };
 enum class TxType : uint8_t { Payment, Refund, Recharge, Adjustment };
 enum class TxStatus : uint8_t { Completed, Refunded, Failed };
 enum class KeyScope : uint8_t { Platform, Merchant, Member };
+enum class RechargeOrderStatus : uint8_t { Pending, Paid, Cancelled, Expired };
 
 // Labels<E>::sql_type names the SQL enum and Labels<E>::names lists its labels in order.
 template <typename E>
@@ -29,6 +30,9 @@ template <>
 struct Labels<CardType> {
     static constexpr std::string_view sql_type = "app.card_type";
     static constexpr std::string_view names[] = {"standard", "prepaid", "corporate", "voucher"};
+    // The seeds' names of standard and corporate cards: labels of the SQL enum so that
+    // 'personal'::app.card_type works in a call, never stored; callers map them (input_card_type).
+    static constexpr std::string_view input_only[] = {"personal", "enterprise"};
 };
 template <>
 struct Labels<CardStatus> {
@@ -68,6 +72,12 @@ struct Labels<KeyScope> {
     static constexpr std::string_view names[] = {"platform", "merchant", "member"};
 };
 
+template <>
+struct Labels<RechargeOrderStatus> {
+    static constexpr std::string_view sql_type = "app.recharge_order_status";
+    static constexpr std::string_view names[] = {"pending", "paid", "cancelled", "expired"};
+};
+
 template <typename E>
 constexpr size_t label_count() noexcept {
     return sizeof(Labels<E>::names) / sizeof(Labels<E>::names[0]);
@@ -85,6 +95,14 @@ constexpr std::optional<E> parse_label(std::string_view text) noexcept {
     for (size_t i = 0; i < label_count<E>(); ++i)
         if (Labels<E>::names[i] == text) return static_cast<E>(i);
     return std::nullopt;
+}
+
+// A card type as callers may name it: a label, or the seeds' personal (standard) and
+// enterprise (corporate).
+constexpr std::optional<CardType> input_card_type(std::string_view text) noexcept {
+    if (text == "personal") return CardType::Standard;
+    if (text == "enterprise") return CardType::Corporate;
+    return parse_label<CardType>(text);
 }
 
 }  // namespace mps

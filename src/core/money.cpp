@@ -36,6 +36,33 @@ ParsedCents parse_cents(std::string_view text) noexcept {
     return {ParseStatus::Ok, negative ? -cents : cents};
 }
 
+std::optional<int32_t> parse_thousandths(std::string_view text) noexcept {
+    size_t i = 0;
+    int64_t units = 0;
+    size_t int_digits = 0;
+    for (; i < text.size() && text[i] >= '0' && text[i] <= '9'; ++i, ++int_digits) {
+        units = units * 10 + (text[i] - '0');
+        if (units > 1) return std::nullopt;
+    }
+    int32_t frac = 0;
+    size_t frac_digits = 0;
+    if (i < text.size() && text[i] == '.') {
+        for (++i; i < text.size() && text[i] >= '0' && text[i] <= '9'; ++i, ++frac_digits) {
+            const int digit = text[i] - '0';
+            if (frac_digits < 3) {
+                frac = frac * 10 + digit;
+            } else if (digit != 0) {
+                return std::nullopt;
+            }
+        }
+    }
+    if (i != text.size() || (int_digits == 0 && frac_digits == 0)) return std::nullopt;
+    for (size_t d = frac_digits; d < 3; ++d) frac *= 10;
+    const int64_t value = units * 1000 + frac;
+    if (value <= 0 || value > kFullPriceThousandths) return std::nullopt;
+    return int32_t(value);
+}
+
 std::string format_cents(int64_t cents) {
     char buf[32];
     uint64_t magnitude = cents < 0 ? uint64_t(-(cents + 1)) + 1 : uint64_t(cents);

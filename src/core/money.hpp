@@ -25,6 +25,10 @@ struct ParsedCents {
 // (trailing zeros are fine: "1.500" is 150 cents) and magnitudes over kMaxCents.
 ParsedCents parse_cents(std::string_view text) noexcept;
 
+// A discount as numeric text ("0.85", "0.850", "1") in thousandths; nullopt unless it is a
+// plain decimal with at most three significant decimals in (0, 1].
+std::optional<int32_t> parse_thousandths(std::string_view text) noexcept;
+
 // "1234.50" / "-0.05": the text numeric_in accepts for an amount of cents.
 std::string format_cents(int64_t cents);
 // "0.950"

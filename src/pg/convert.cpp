@@ -35,6 +35,25 @@ std::string numeric_text(Datum d) {
     return take_cstring(call([&] { return DatumGetCString(DirectFunctionCall1(numeric_out, d)); }));
 }
 
+std::string text_or_label(FunctionCallInfo fcinfo, int n) {
+    const Datum d = fcinfo->args[n].value;
+    // The declared type of the parameter (pg_proc), whoever calls the function.
+    const Oid type = call([&] {
+        Oid* types = nullptr;
+        int nargs = 0;
+        get_func_signature(fcinfo->flinfo->fn_oid, &types, &nargs);
+        const Oid t = n < nargs ? types[n] : InvalidOid;
+        pfree(types);
+        return t;
+    });
+    if (type == TEXTOID) return text_value(d);
+    const char* label = call([&] {
+        if (!type_is_enum(type)) elog(ERROR, "argument %d is neither text nor an enum", n + 1);
+        return static_cast<const char*>(DatumGetCString(DirectFunctionCall1(enum_out, d)));
+    });
+    return std::string(label);
+}
+
 std::string jsonb_text(Datum d) {
     return take_cstring(
         call([&] { return JsonbToCString(nullptr, &DatumGetJsonbP(d)->root, VARSIZE(DatumGetJsonbP(d))); }));

@@ -25,6 +25,8 @@ std::string text_value(Datum d);
 Uuid uuid_value(Datum d) noexcept;
 std::string numeric_text(Datum d);  // numeric_out: "12.30", "NaN", "Infinity"
 std::string jsonb_text(Datum d);
+// Argument n of a call that is text or an enum (its label).
+std::string text_or_label(FunctionCallInfo fcinfo, int n);
 // The UTC calendar date of a timestamp as YYYYMMDD.
 std::string utc_date_digits(TimestampTz t);
 

@@ -32,8 +32,8 @@ struct SpiLeftOpen final : std::logic_error {
 
 }  // namespace
 
-EntryPoint::EntryPoint(const char* symbol, const char* params) noexcept
-    : symbol_(symbol), params_(params), count_(0), next_(g_first_entry) {
+EntryPoint::EntryPoint(const char* symbol, const char* params, bool legacy) noexcept
+    : symbol_(symbol), params_(params), count_(0), legacy_(legacy), next_(g_first_entry) {
     bool any = false;
     for (const char* p = params; *p; ++p) {
         if (*p == ',') ++count_;

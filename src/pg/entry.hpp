@@ -30,12 +30,14 @@ class EntryPoint {
 public:
     // params: the parameter names as the preprocessor spells them, "p_a, p_b" ("" for none).
     // Links itself into the list of entry points (no allocation: runs while mps.so loads).
-    EntryPoint(const char* symbol, const char* params) noexcept;
+    // legacy: kept only for the SQL declaration of an earlier release (MPS_LEGACY_ENTRY).
+    EntryPoint(const char* symbol, const char* params, bool legacy = false) noexcept;
     EntryPoint(const EntryPoint&) = delete;
     EntryPoint& operator=(const EntryPoint&) = delete;
 
     const char* symbol() const noexcept { return symbol_; }
     int param_count() const noexcept { return count_; }
+    bool legacy() const noexcept { return legacy_; }
     // The name of parameter n (0-based); empty when out of range.
     std::string_view param(int n) const noexcept;
 
@@ -46,6 +48,7 @@ private:
     const char* symbol_;
     const char* params_;
     int count_;
+    bool legacy_;
     const EntryPoint* next_;
 };
 
@@ -107,11 +110,17 @@ EntryCall& current_call();
 
 // Defines the SQL-callable C function `symbol` with the listed parameters; the block that
 // follows is its guarded body, with `args` (mps::pg::Args) and the parameter names in scope.
-#define MPS_ENTRY(symbol, ...)                                                                                         \
+#define MPS_ENTRY(symbol, ...) MPS_ENTRY_POINT(symbol, false, __VA_ARGS__)
+// The same for a symbol only an earlier release's SQL declaration calls, with that release's
+// parameters (between installing a newer mps.so and ALTER EXTENSION mps UPDATE): a changed
+// parameter order gets a new symbol, and the old one keeps reading its arguments where the old
+// declaration passes them. Not listed by app.library_entry_points().
+#define MPS_LEGACY_ENTRY(symbol, ...) MPS_ENTRY_POINT(symbol, true, __VA_ARGS__)
+#define MPS_ENTRY_POINT(symbol, legacy, ...)                                                                           \
     namespace symbol##_entry {                                                                                         \
         enum Param : int { __VA_ARGS__ };                                                                              \
         static Datum body(const mps::pg::Args& args);                                                                  \
-        static const mps::pg::EntryPoint point(#symbol, #__VA_ARGS__);                                                 \
+        static const mps::pg::EntryPoint point(#symbol, #__VA_ARGS__, legacy);                                         \
     }                                                                                                                  \
     extern "C" {                                                                                                       \
     PG_FUNCTION_INFO_V1(symbol);                                                                                       \

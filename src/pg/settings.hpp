@@ -5,7 +5,7 @@
 namespace mps::pg {
 
 // mps.allow_self_recharge (off): members and corporate admins may recharge through
-// user_recharge_* themselves (ARCHITECTURE.md §3); otherwise SELF_RECHARGE_DISABLED.
+// user_recharge_* themselves (ARCHITECTURE.md §3); otherwise their call creates a recharge order.
 extern bool allow_self_recharge;
 
 // mps.qr_reuse_within_ttl (off): a QR code keeps paying until it expires or is rotated;

@@ -33,12 +33,15 @@ TableResult::TableResult(FunctionCallInfo fcinfo) {
 }
 
 void TableResult::add(std::initializer_list<Value> row) {
-    if (int(row.size()) != natts_) throw std::logic_error("row width does not match the declared columns");
+    // Columns added to a result go last: the SQL declaration of an older version (between
+    // installing a newer mps.so and ALTER EXTENSION mps UPDATE) gets the ones it declares.
+    if (int(row.size()) < natts_) throw std::logic_error("row width does not match the declared columns");
     Datum values[32];
     bool nulls[32];
     if (natts_ > 32) throw std::logic_error("too many columns");
     int i = 0;
     for (const Value& v : row) {
+        if (i == natts_) break;
         values[i] = v.datum;
         nulls[i] = v.null;
         ++i;

@@ -12,7 +12,8 @@ namespace mps::pg {
 class TableResult {
 public:
     explicit TableResult(FunctionCallInfo fcinfo);
-    // One row; values are copied into the tuplestore.
+    // One row; values are copied into the tuplestore. Values beyond the declared columns (an
+    // older declaration of the function) are left out.
     void add(std::initializer_list<Value> values);
 
 private:

@@ -11,6 +11,7 @@
 
 #include "common/access.hpp"
 #include "common/args.hpp"
+#include "common/card_life.hpp"
 #include "common/movements.hpp"
 #include "common/request_keys.hpp"
 #include "core/errors.hpp"
@@ -30,12 +31,12 @@ namespace {
 // The result row of an earlier charge with the same key, read in place.
 void return_prior(Spi& spi, TableResult& out, const PriorTx& prior) {
     static Statement stmt(SPI_OK_SELECT,
-                          "SELECT t.id, t.tx_no, c.card_type::text, t.card_id, t.final_amount, t.discount_applied"
+                          "SELECT t.id, t.tx_no, c.card_type::text, t.card_id, t.final_amount, t.discount_applied, t.points_earned"
                           "  FROM app.transactions t JOIN app.member_cards c ON c.id = t.card_id"
                           " WHERE t.id = $1 AND t.created_at = $2 AND t.tx_type = 'payment'",
                           {UUIDOID, TIMESTAMPTZOID});
     const Row r = prior_result(spi, stmt, prior, "payment");
-    out.add({r.cell(1), r.cell(2), r.cell(3), r.cell(4), r.cell(5), r.cell(6)});
+    out.add({r.cell(1), r.cell(2), r.cell(3), r.cell(4), r.cell(5), r.cell(6), r.cell(7)});
 }
 
 }  // namespace
@@ -93,7 +94,6 @@ MPS_ENTRY(mps_merchant_charge_by_qr, p_merchant_code, p_qr_plain, p_raw_price, p
 #define MPS_CHARGE_SCAN_COLUMNS                                                                           \
     "SELECT " MPS_CARD_COLUMNS                                                                            \
     ", q.expires_at <= clock_timestamp(),"                                                                \
-    "       COALESCE(p.status = 'active', true),"                                                         \
     "       (SELECT (min(cc.fixed_discount) * 1000)::int4 FROM app.card_bindings b"                       \
     "          JOIN app.member_cards cc ON cc.id = b.card_id"                                             \
     "         WHERE c.card_type = 'standard' AND b.member_id = c.owner_member_id AND b.status = 'active'" \
@@ -107,14 +107,12 @@ MPS_ENTRY(mps_merchant_charge_by_qr, p_merchant_code, p_qr_plain, p_raw_price, p
                              "          AND h.ended_at IS NULL) " MPS_CHARGE_SCAN_COLUMNS
                              "  FROM q"
                              "  JOIN app.member_cards c ON c.id = q.card_id"
-                             "  LEFT JOIN app.member_profiles p ON p.id = c.owner_member_id"
                              "   FOR UPDATE OF c",
                              {BYTEAOID});
     static Statement reuse(SPI_OK_SELECT,
                            MPS_CHARGE_SCAN_COLUMNS
                            "  FROM app.card_qr_state q"
                            "  JOIN app.member_cards c ON c.id = q.card_id"
-                           "  LEFT JOIN app.member_profiles p ON p.id = c.owner_member_id"
                            " WHERE q.token_digest = $1"
                            "   FOR UPDATE OF c, q",
                            {BYTEAOID});
@@ -127,15 +125,16 @@ MPS_ENTRY(mps_merchant_charge_by_qr, p_merchant_code, p_qr_plain, p_raw_price, p
     const LockedCard card = read_card(row);
     if (row.boolean(kCardColumns + 1))
         fail(err::QR_EXPIRED_OR_INVALID, "This QR code has expired.", "Ask the member to refresh the QR code.");
-    if (!row.boolean(kCardColumns + 2)) fail(err::MEMBER_NOT_ACTIVE, "The card owner's membership is not active.");
     require_active(card);
+    if (card.type == CardType::Voucher && card.voucher_merchant_id && *card.voucher_merchant_id != merchant.id)
+        fail(err::CARD_NOT_ACCEPTED_HERE, "This voucher is redeemable only at the merchant that issued it.");
 
     // Discount: the level's for cards that earn points (or the corporate perk when better),
     // the fixed one for corporate cards, none for vouchers.
     int32_t discount = kFullPriceThousandths;
     if (earns_points(card.type)) {
         discount = card.discount;
-        if (!row.is_null(kCardColumns + 3)) discount = std::min(discount, row.thousandths(kCardColumns + 3));
+        if (!row.is_null(kCardColumns + 2)) discount = std::min(discount, row.thousandths(kCardColumns + 2));
     } else if (card.type == CardType::Corporate && card.fixed_discount) {
         discount = *card.fixed_discount;
     }
@@ -167,13 +166,10 @@ MPS_ENTRY(mps_merchant_charge_by_qr, p_merchant_code, p_qr_plain, p_raw_price, p
     tx.audit_action = "payment.charge";
     tx.balance_after = card.balance - final_cents;
     TxWritten written = record_transaction(spi, caller, tx);
-    if (card.type == CardType::Voucher) {
-        static Statement close_voucher(SPI_OK_UPDATE, "UPDATE app.member_cards SET status = 'closed' WHERE id = $1",
-                                       {UUIDOID});
-        spi.run(close_voucher, {p_uuid(card.id)});
-    }
+    // A voucher pays once: what is left is written off and the voucher closed.
+    if (card.type == CardType::Voucher) close_card(spi, caller, card, tx.balance_after, CardStatus::Closed, "voucher redeemed");
     spi.finish();
     out.add({p_uuid(tx_id), written.tx_no, p_text(label(card.type)), p_uuid(card.id), p_cents(final_cents),
-             p_thousandths(discount)});
+             p_thousandths(discount), p_int64(earned)});
     return Datum(0);
 }

@@ -130,3 +130,42 @@ MPS_ENTRY(mps_set_merchant_counter_topup, p_merchant_code, p_enabled, p_max_per_
     spi.finish();
     return Datum(0);
 }
+
+namespace {
+
+// Sets a merchant's status (platform administrators): a suspended merchant takes part in no
+// payment, refund or counter top-up (merchant_for_staff refuses it). True when it changed.
+Datum set_merchant_status(const Args& args, int code_arg, int reason_arg, PartyStatus to, const char* action) {
+    const std::string code = required_text_arg(args, code_arg, 64);
+    const std::optional<std::string> reason = note_arg(args, reason_arg, 500);
+    Caller caller = current_caller();
+    Spi spi;
+    require_platform_admin(spi, caller, "suspend or reactivate merchants");
+    static Statement stmt(SPI_OK_SELECT,
+                          "WITH m AS (SELECT id, status FROM app.merchants WHERE code = $1 FOR UPDATE),"
+                          " u AS (UPDATE app.merchants x SET status = $2::app.merchant_status, updated_at = now()"
+                          "         FROM m WHERE x.id = m.id AND m.status <> 'closed' AND m.status <> $2::app.merchant_status"
+                          "       RETURNING x.id)"
+                          "SELECT m.id, m.status::text, EXISTS (SELECT 1 FROM u) FROM m",
+                          {TEXTOID, TEXTOID});
+    SpiResult r = spi.run(stmt, {p_text(code), p_text(label(to))});
+    if (r.empty()) fail(err::MERCHANT_NOT_FOUND_OR_INACTIVE, "No merchant has this code.");
+    if (r[0].label<PartyStatus>(2) == PartyStatus::Closed)
+        fail(err::MERCHANT_NOT_FOUND_OR_INACTIVE, "The merchant is closed.");
+    const bool changed = r[0].boolean(3);
+    if (changed)
+        audit(spi, caller, action, "merchant", format_uuid(r[0].uuid(1)),
+              JsonObject().add("code", code).add("reason", reason));
+    spi.finish();
+    PG_RETURN_BOOL(changed);
+}
+
+}  // namespace
+
+MPS_ENTRY(mps_admin_suspend_merchant, p_merchant_code, p_reason) {
+    return set_merchant_status(args, p_merchant_code, p_reason, PartyStatus::Suspended, "merchant.suspend");
+}
+
+MPS_ENTRY(mps_admin_reactivate_merchant, p_merchant_code, p_reason) {
+    return set_merchant_status(args, p_merchant_code, p_reason, PartyStatus::Active, "merchant.reactivate");
+}

@@ -2,6 +2,7 @@
 // this mps.so implements: app.library_entry_points(), app.library_labels().
 // SQL: sql/install/90_rpc_operations.sql.
 #include <string>
+#include <type_traits>
 #include <vector>
 
 #include "common/args.hpp"
@@ -78,6 +79,19 @@ const char* const kLedgerChecks[] = {
     "SELECT 'merchant_order_registry', o.external_order_id, 'external order id points to no transaction'"
     "  FROM app.merchant_order_registry o"
     " WHERE NOT EXISTS (SELECT 1 FROM app.transactions t WHERE t.id = o.tx_id AND t.created_at = o.tx_created_at)",
+    // every paid recharge order has exactly one recharge transaction: its own, of its card and amount
+    "SELECT 'recharge_order', o.id::text, 'paid order without its recharge transaction of the same card and amount'"
+    "  FROM app.recharge_orders o"
+    " WHERE o.status = 'paid' AND NOT EXISTS ("
+    "       SELECT 1 FROM app.transactions t WHERE t.id = o.tx_id AND t.tx_type = 'recharge'"
+    "          AND t.card_id = o.card_id AND t.final_amount = o.amount AND t.status = 'completed')"
+    " UNION ALL "
+    "SELECT 'recharge_order', o.tx_id::text, format('%s paid orders share one recharge transaction', count(*))"
+    "  FROM app.recharge_orders o WHERE o.tx_id IS NOT NULL GROUP BY o.tx_id HAVING count(*) > 1",
+    // a closed or expired voucher holds no money (what was left was written off)
+    "SELECT 'voucher_closed', c.id::text, format('%s voucher still holds %s', c.status, c.balance)"
+    "  FROM app.member_cards c"
+    " WHERE c.card_type = 'voucher' AND c.status IN ('closed', 'expired') AND c.balance <> 0",
 };
 
 }  // namespace
@@ -139,7 +153,10 @@ std::vector<std::string_view> param_names(const EntryPoint& e) {
 
 template <typename E>
 void add_labels(TableResult& out, std::string_view sql_type) {
-    const std::vector<std::string_view> names(std::begin(Labels<E>::names), std::end(Labels<E>::names));
+    std::vector<std::string_view> names(std::begin(Labels<E>::names), std::end(Labels<E>::names));
+    // Labels of the SQL enum accepted as input only (the seeds' card type names) come last.
+    if constexpr (std::is_same_v<E, CardType>)
+        names.insert(names.end(), std::begin(Labels<E>::input_only), std::end(Labels<E>::input_only));
     out.add({p_text(sql_type), p_datum(text_array_datum(names))});
 }
 
@@ -154,7 +171,7 @@ MPS_ENTRY(mps_library_entry_points) {
     spi.finish();
     TableResult out(args.fcinfo());
     for (const EntryPoint* e = EntryPoint::first(); e != nullptr; e = e->next())
-        out.add({p_text(e->symbol()), p_datum(text_array_datum(param_names(*e)))});
+        if (!e->legacy()) out.add({p_text(e->symbol()), p_datum(text_array_datum(param_names(*e)))});
     return Datum(0);
 }
 
@@ -174,5 +191,6 @@ MPS_ENTRY(mps_library_labels) {
     add_labels<TxType>(out, Labels<TxType>::sql_type);
     add_labels<TxStatus>(out, Labels<TxStatus>::sql_type);
     add_labels<KeyScope>(out, Labels<KeyScope>::sql_type);
+    add_labels<RechargeOrderStatus>(out, Labels<RechargeOrderStatus>::sql_type);
     return Datum(0);
 }

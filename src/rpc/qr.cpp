@@ -7,6 +7,7 @@
 #include "common/access.hpp"
 #include "common/args.hpp"
 #include "common/audit.hpp"
+#include "common/card_life.hpp"
 #include "common/movements.hpp"
 #include "core/errors.hpp"
 #include "pg/convert.hpp"
@@ -26,16 +27,6 @@ int32_t ttl_arg(const Args& args, int n) {
     std::optional<int32_t> ttl = optional_int32_arg(args, n);
     if (!ttl || *ttl < kMinTtl || *ttl > kMaxTtl) fail(err::INVALID_TTL, "p_ttl_seconds must be between 30 and 86400.");
     return *ttl;
-}
-
-// p_card_type: the seeds' personal/enterprise or a type name; nullopt when not given.
-std::optional<CardType> card_type_arg(const Args& args, int n) {
-    std::optional<std::string> v = raw_text_arg(args, n);
-    if (!v) return std::nullopt;
-    if (*v == "personal") return CardType::Standard;
-    if (*v == "enterprise") return CardType::Corporate;
-    if (std::optional<CardType> type = parse_label<CardType>(*v)) return type;
-    fail(err::INVALID_ARGUMENT, "p_card_type must be personal, enterprise, standard, prepaid, corporate or voucher.");
 }
 
 // Checks the caller may manage the card's QR code; returns the card type.
@@ -110,14 +101,7 @@ MPS_ENTRY(mps_revoke_card_qr, p_card_id) {
     Spi spi;
     authorize_card_qr(spi, caller, card_id, "revoke the QR code");
     lock_card(spi, card_id);
-    static Statement revoke(
-        SPI_OK_SELECT,
-        "WITH gone AS (DELETE FROM app.card_qr_state WHERE card_id = $1 RETURNING card_id, token_digest),"
-        " h AS (UPDATE app.card_qr_history h SET ended_at = clock_timestamp(), end_reason = 'revoked'"
-        "         FROM gone g WHERE h.card_id = g.card_id AND h.token_digest = g.token_digest AND h.ended_at IS NULL)"
-        "SELECT count(*) FROM gone",
-        {UUIDOID});
-    const bool revoked = spi.run(revoke, {p_uuid(card_id)})[0].integer(1) > 0;
+    const bool revoked = end_live_qr(spi, card_id, QrEnd::Revoked);
     audit(spi, caller, "qr.revoke", "card", format_uuid(card_id), JsonObject().add_bool("had_live_code", revoked));
     spi.finish();
     PG_RETURN_BOOL(revoked);

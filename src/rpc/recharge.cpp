@@ -2,12 +2,16 @@
 // app.user_recharge_enterprise_card_admin. SQL: sql/install/90_rpc_recharge.sql.
 // Money comes in only from someone who took it (ARCHITECTURE.md §3): a platform administrator
 // / service_role backend that confirmed the payment, or staff of an active merchant taking cash
-// (p_merchant_code). Members and corporate admins may recharge their own cards only when
-// mps.allow_self_recharge is on.
+// (p_merchant_code). Members and corporate admins recharge their own cards at once only when
+// mps.allow_self_recharge is on; otherwise their call creates a pending recharge order (seed 004
+// §5.1) that moves no money until the trusted backend confirms it (recharge_orders.cpp).
+#include <array>
+#include <stdexcept>
 #include <string>
 
 #include "common/access.hpp"
 #include "common/args.hpp"
+#include "common/audit.hpp"
 #include "common/movements.hpp"
 #include "common/request_keys.hpp"
 #include "core/errors.hpp"
@@ -80,6 +84,58 @@ void take_from_daily_limit(Spi& spi, const Uuid& merchant_id, const CounterTopup
                  format_cents(limits.max_per_day) + ".");
 }
 
+// A member's recharge request while self-service recharge is off.
+struct OrderRequest {
+    Uuid card_id;
+    int64_t amount;
+    std::string method;
+    std::optional<std::string> reason;
+    Datum tag;
+    std::optional<std::string> idempotency_key;
+    std::array<uint8_t, 32> fingerprint;
+};
+
+// Creates a pending recharge order (no money moves) and returns it as the call's row: tx_id and
+// tx_no NULL, status 'pending', order_id. A retry with the same idempotency key returns the
+// same order (with its transaction once paid); the same key with another request is refused.
+void create_order(Spi& spi, const Caller& caller, TableResult& out, const Uuid& member_id, const OrderRequest& rq) {
+    std::optional<LockedCard> card = lock_card(spi, rq.card_id);
+    if (!card) fail(err::CARD_NOT_FOUND, "No card with this id.");
+    require_active(*card);
+    static Statement insert(
+        SPI_OK_INSERT_RETURNING,
+        "INSERT INTO app.recharge_orders (card_id, member_id, requested_by, amount, payment_method, reason, tag,"
+        "       idempotency_key, fingerprint, created_at, expires_at)"
+        " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, clock_timestamp(), clock_timestamp() + interval '30 minutes')"
+        " ON CONFLICT (card_id, member_id, idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING"
+        " RETURNING id",
+        {UUIDOID, UUIDOID, UUIDOID, NUMERICOID, TEXTOID, TEXTOID, JSONBOID, TEXTOID, BYTEAOID});
+    SpiResult r = spi.run(insert, {p_uuid(rq.card_id), p_uuid(member_id), p_opt_uuid(caller.user_id),
+                                   p_cents(rq.amount), p_text(rq.method), p_opt_text(rq.reason), p_datum(rq.tag),
+                                   p_opt_text(rq.idempotency_key),
+                                   p_bytea(rq.fingerprint.data(), rq.fingerprint.size())});
+    if (!r.empty()) {
+        const Uuid order_id = r[0].uuid(1);
+        audit(spi, caller, "recharge_order.create", "recharge_order", format_uuid(order_id),
+              JsonObject().add("card_id", rq.card_id).add_cents("amount", rq.amount).add("payment_method", rq.method));
+        out.add({p_null(), p_null(), p_uuid(rq.card_id), p_cents(rq.amount), p_text("pending"), p_uuid(order_id)});
+        return;
+    }
+    // The same member's earlier order with this key.
+    static Statement earlier(SPI_OK_SELECT,
+                             "SELECT o.tx_id, (SELECT r.tx_no FROM app.tx_registry r WHERE r.tx_id = o.tx_id),"
+                             "       o.card_id, o.amount, o.status::text, o.id, o.fingerprint = $4"
+                             "  FROM app.recharge_orders o"
+                             " WHERE o.card_id = $1 AND o.member_id = $2 AND o.idempotency_key = $3",
+                             {UUIDOID, UUIDOID, TEXTOID, BYTEAOID});
+    SpiResult e = spi.run(earlier, {p_uuid(rq.card_id), p_uuid(member_id), p_opt_text(rq.idempotency_key),
+                                    p_bytea(rq.fingerprint.data(), rq.fingerprint.size())});
+    if (e.empty()) throw std::runtime_error("recharge order key conflict without an order");
+    if (!e[0].boolean(7))
+        fail(err::IDEMPOTENCY_KEY_REUSED, "This idempotency key was already used for a different recharge request.");
+    out.add({e[0].cell(1), e[0].cell(2), e[0].cell(3), e[0].cell(4), e[0].cell(5), e[0].cell(6)});
+}
+
 Datum recharge(const Args& args, Kind kind);
 
 }  // namespace
@@ -135,10 +191,24 @@ Datum recharge(const Args& args, Kind kind) {
             fail(err::CARD_TYPE_MISMATCH,
                  std::string(name_of(kind)) + " does not accept a " + std::string(label(*holder.card_type)) + " card.");
         if (!holder.member_active) fail(err::MEMBER_NOT_ACTIVE, "The caller's membership is not active.");
-        if (!allow_self_recharge)
-            fail(err::SELF_RECHARGE_DISABLED, "Self-service recharge is switched off on this deployment.",
-                 "Recharge through the payment flow of the app or at a merchant counter.");
         owner = KeyOwner::member(*holder.member_id);
+        if (!allow_self_recharge) {
+            TableResult out(args.fcinfo());
+            create_order(spi, caller, out, *holder.member_id,
+                         OrderRequest{card_id, amount, method, reason, tag, idem_key,
+                                      Fingerprint()
+                                          .add("recharge_order")
+                                          .add(name_of(kind))
+                                          .add(card_id)
+                                          .add(amount)
+                                          .add(method)
+                                          .add(reason)
+                                          .add(jsonb_text(tag))
+                                          .add(order_id)
+                                          .finish()});
+            spi.finish();
+            return Datum(0);
+        }
     }
     TableResult out(args.fcinfo());
 
@@ -167,7 +237,7 @@ Datum recharge(const Args& args, Kind kind) {
                               " WHERE id = $1 AND created_at = $2 AND tx_type = 'recharge'",
                               {UUIDOID, TIMESTAMPTZOID});
         const Row r = prior_result(spi, load, *prior, "recharge");
-        out.add({r.cell(1), r.cell(2), r.cell(3), r.cell(4)});
+        out.add({r.cell(1), r.cell(2), r.cell(3), r.cell(4), p_text("completed"), p_null()});
         spi.finish();
         return Datum(0);
     }
@@ -214,7 +284,7 @@ Datum recharge(const Args& args, Kind kind) {
     tx.balance_after = *balance_after;
     TxWritten written = record_transaction(spi, caller, tx);
     spi.finish();
-    out.add({p_uuid(tx_id), written.tx_no, p_uuid(card_id), p_cents(amount)});
+    out.add({p_uuid(tx_id), written.tx_no, p_uuid(card_id), p_cents(amount), p_text("completed"), p_null()});
     return Datum(0);
 }
 

@@ -43,7 +43,7 @@ INSERT INTO expected_visible VALUES
   ('alice', 'app.member_profiles', 1), ('alice', 'app.member_external_identities', 1),
   ('alice', 'app.member_cards', 2), ('alice', 'app.card_bindings', 2),
   ('alice', 'app.card_qr_state', 1), ('alice', 'app.card_qr_history', 1),
-  ('alice', 'app.transactions', 2), ('alice', 'app.point_ledger', 1),
+  ('alice', 'app.transactions', 2), ('alice', 'app.point_ledger', 1), ('alice', 'app.recharge_orders', 1),
   ('bob', 'app.member_profiles', 1), ('bob', 'app.member_cards', 2), ('bob', 'app.card_bindings', 2),
   ('staff', 'app.merchants', 1), ('staff', 'app.merchant_users', 1), ('staff', 'app.settlements', 1),
   ('staff', 'app.merchant_topup_days', 1),

@@ -64,8 +64,9 @@ SELECT throws_ok(pgrst_test.as_caller_sql('authenticated', :'bob', format('SELEC
   '42501', 'PERMISSION_DENIED', 'a member cannot recharge another member''s card (user_recharge_card)');
 SELECT throws_ok(pgrst_test.as_caller_sql('authenticated', :'bob', format('SELECT * FROM app.user_recharge_personal_card(%L, 10.00)', :'alice_card')),
   '42501', 'PERMISSION_DENIED', 'a member cannot recharge another member''s card (user_recharge_personal_card)');
-SELECT throws_ok(pgrst_test.as_caller_sql('authenticated', :'bob', format('SELECT * FROM app.user_recharge_card(%L, 10.00)', :'bob_card')),
-  '42501', 'SELF_RECHARGE_DISABLED', 'a member''s own card: ownership passes, self-service recharge is off by default');
+SELECT is(pgrst_test.as_caller('authenticated', :'bob', format('SELECT status, tx_id FROM app.user_recharge_card(%L, 10.00)', :'bob_card'))::jsonb->0,
+  '{"status": "pending", "tx_id": null}'::jsonb,
+  'a member''s own card: ownership passes; self-service recharge is off by default, so no money moves: a pending recharge order');
 SELECT throws_ok(pgrst_test.as_caller_sql('authenticated', :'bob', format('SELECT * FROM app.merchant_charge_by_qr(%L, %L, 1.00)', 'SHOP_A', :'alice_qr')),
   '42501', 'PERMISSION_DENIED', 'a member who is not staff cannot charge a QR');
 SELECT throws_ok(pgrst_test.as_caller_sql('authenticated', :'bob', format('SELECT * FROM app.merchant_refund_tx(%L, %L, 1.00)', 'SHOP_A', :'a_pay')),

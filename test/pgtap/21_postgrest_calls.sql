@@ -58,14 +58,14 @@ SELECT pgrst_test.rpc('service_role', :'service', 'user_recharge_card',
          jsonb_build_object('p_card_id', :'alice_card', 'p_amount', 100)) AS r_rcg \gset
 SELECT pgrst_test.as_caller('service_role', :'service',
          format('SELECT * FROM app.user_recharge_card(%L, 25.50)', :'alice_card')) AS d_rcg \gset
-SELECT is(ARRAY(SELECT json_object_keys(:'r_rcg'::json -> 0)), ARRAY['tx_id', 'tx_no', 'card_id', 'amount'],
+SELECT is(ARRAY(SELECT json_object_keys(:'r_rcg'::json -> 0)), ARRAY['tx_id', 'tx_no', 'card_id', 'amount', 'status', 'order_id'],
   'recharge (PostgREST): a TABLE function answers an array of objects with its columns');
 SELECT is(ARRAY(SELECT json_object_keys(:'r_rcg'::json -> 0)), ARRAY(SELECT json_object_keys(:'d_rcg'::json -> 0)),
   'recharge: same columns as the direct call');
 SELECT is(json_array_length(:'r_rcg'::json), 1, 'recharge (PostgREST): one row');
-SELECT is((:'r_rcg'::jsonb -> 0) - 'tx_id' - 'tx_no', jsonb_build_object('card_id', :'alice_card', 'amount', 100.00),
+SELECT is((:'r_rcg'::jsonb -> 0) - 'tx_id' - 'tx_no', jsonb_build_object('card_id', :'alice_card', 'amount', 100.00, 'status', 'completed', 'order_id', NULL),
   'recharge (PostgREST): card and amount 100.00');
-SELECT is((:'d_rcg'::jsonb -> 0) - 'tx_id' - 'tx_no', jsonb_build_object('card_id', :'alice_card', 'amount', 25.50),
+SELECT is((:'d_rcg'::jsonb -> 0) - 'tx_id' - 'tx_no', jsonb_build_object('card_id', :'alice_card', 'amount', 25.50, 'status', 'completed', 'order_id', NULL),
   'recharge (direct): card and amount 25.50');
 SELECT ok(:'r_rcg'::json #>> '{0,tx_no}' ~ '^RCG' AND :'d_rcg'::json #>> '{0,tx_no}' ~ '^RCG', 'recharge: RCG transaction numbers both ways');
 SELECT is(pgrst_test.rpc('service_role', :'service', 'user_recharge_card',
@@ -100,10 +100,11 @@ SELECT pgrst_test.rpc('authenticated', :'staff', 'merchant_charge_by_qr',
 SELECT pgrst_test.as_caller('authenticated', :'staff',
          format('SELECT * FROM app.merchant_charge_by_qr(%L, %L, 20.00)', 'SHOP_P', :'qr')) AS d_pay \gset
 SELECT is(ARRAY(SELECT json_object_keys(:'r_pay'::json -> 0)),
-          ARRAY['tx_id', 'tx_no', 'card_type', 'card_id', 'final_amount', 'discount'],
-  'charge (PostgREST): [{tx_id, tx_no, card_type, card_id, final_amount, discount}]');
+          ARRAY['tx_id', 'tx_no', 'card_type', 'card_id', 'final_amount', 'discount', 'points_earned'],
+  'charge (PostgREST): [{tx_id, tx_no, card_type, card_id, final_amount, discount, points_earned}] (seed 004 §2.1)');
 SELECT is((:'r_pay'::jsonb -> 0) - 'tx_id' - 'tx_no',
-          jsonb_build_object('card_type', 'standard', 'card_id', :'alice_card', 'final_amount', 20.00, 'discount', 1.000),
+          jsonb_build_object('card_type', 'standard', 'card_id', :'alice_card', 'final_amount', 20.00, 'discount', 1.000,
+                             'points_earned', 20),
   'charge (PostgREST) with p_raw_price: standard card, 20.00 at discount 1.000');
 SELECT is((:'r_pay'::jsonb -> 0) - 'tx_id' - 'tx_no', (:'d_pay'::jsonb -> 0) - 'tx_id' - 'tx_no',
   'charge: the direct call answers the same');
@@ -113,7 +114,8 @@ SELECT ok(:'r_pay'::json #>> '{0,tx_no}' ~ '^PAY' AND :'r_pay'::json #>> '{0,tx_
 SELECT pgrst_test.rpc('authenticated', :'staff', 'merchant_charge_by_qr',
          jsonb_build_object('p_merchant_code', 'SHOP_P', 'p_qr_plain', :'qr', 'p_raw_amount', 15)) AS r_pay2 \gset
 SELECT is((:'r_pay2'::jsonb -> 0) - 'tx_id' - 'tx_no',
-          jsonb_build_object('card_type', 'standard', 'card_id', :'alice_card', 'final_amount', 15.00, 'discount', 1.000),
+          jsonb_build_object('card_type', 'standard', 'card_id', :'alice_card', 'final_amount', 15.00, 'discount', 1.000,
+                             'points_earned', 15),
   'charge (PostgREST) with p_raw_amount instead of p_raw_price: 15.00');
 SELECT is((:'r_pay2'::jsonb -> 0) - 'tx_id' - 'tx_no',
           (pgrst_test.as_caller('authenticated', :'staff',

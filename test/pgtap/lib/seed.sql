@@ -68,6 +68,14 @@ SELECT card_id, 30, 0, 30, id, 'payment' FROM app.transactions WHERE tx_type = '
 UPDATE app.member_cards SET balance = 70.00, points = 30
  WHERE owner_member_id = 'f0000000-0000-4000-8000-000000000001' AND card_type = 'standard';
 
+-- Alice asked for a recharge of her standard card (a pending order); someone tried a wrong
+-- binding password on her prepaid card.
+INSERT INTO app.recharge_orders (card_id, member_id, requested_by, amount, payment_method, created_at, expires_at)
+SELECT id, 'f0000000-0000-4000-8000-000000000001', :'alice_user', 50.00, 'wechat', now(), now() + interval '30 minutes'
+  FROM app.member_cards WHERE owner_member_id = 'f0000000-0000-4000-8000-000000000001' AND card_type = 'standard';
+INSERT INTO app.card_password_failures (card_id, member_id, actor_user_id, failed_at)
+VALUES ('c0000000-0000-4000-8000-000000000001', 'f0000000-0000-4000-8000-000000000002', :'bob_user', now());
+
 -- SHOP1 takes counter top-ups; none was taken yet today but one yesterday (a day's row).
 UPDATE app.merchants SET counter_topup_enabled = true, counter_topup_max_per_tx = 500.00, counter_topup_max_per_day = 2000.00
  WHERE code = 'SHOP1';

@@ -1,0 +1,25 @@
+-- The seed-000 tables as read-only views over app.member_cards and app.card_bindings, so that
+-- clients written against the seeds read their cards unchanged (select * from app.personal_cards
+-- where member_id = auth.uid()). security_invoker (PostgreSQL 15+): the caller's privileges and
+-- the row security of the tables underneath apply, so a member sees only its own rows. No
+-- password hash is shown. Member-facing reads should prefer the query RPCs (ARCHITECTURE.md §9).
+CREATE OR REPLACE VIEW app.personal_cards WITH (security_invoker = true) AS
+SELECT c.id, c.card_no, c.owner_member_id AS member_id, c.balance, c.points, c.level, c.discount,
+       c.status, c.expires_at, c.created_at, c.updated_at
+  FROM app.member_cards c
+ WHERE c.card_type = 'standard';
+COMMENT ON VIEW app.personal_cards IS 'Seed 000''s personal cards: the standard cards (read-only; row security of app.member_cards)';
+
+CREATE OR REPLACE VIEW app.enterprise_cards WITH (security_invoker = true) AS
+SELECT c.id, c.card_no, c.company_name, c.fixed_discount, c.balance, c.status, c.expires_at,
+       c.created_at, c.updated_at
+  FROM app.member_cards c
+ WHERE c.card_type = 'corporate';
+COMMENT ON VIEW app.enterprise_cards IS 'Seed 000''s enterprise cards: the corporate cards (read-only; row security of app.member_cards)';
+
+CREATE OR REPLACE VIEW app.enterprise_card_bindings WITH (security_invoker = true) AS
+SELECT b.id, b.card_id AS enterprise_card_id, b.member_id, b.role, b.status, b.created_at
+  FROM app.card_bindings b
+  JOIN app.member_cards c ON c.id = b.card_id
+ WHERE c.card_type = 'corporate';
+COMMENT ON VIEW app.enterprise_card_bindings IS 'Seed 000''s enterprise card bindings (read-only; row security of app.card_bindings)';
