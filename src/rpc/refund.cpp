@@ -89,6 +89,8 @@ MPS_ENTRY(mps_merchant_refund_tx, p_merchant_code, p_original_tx_no, p_refund_am
     // The paying card's lock orders every refund of this payment.
     std::optional<LockedCard> card = lock_card(spi, card_id);
     if (!card) throw std::runtime_error("payment card vanished");
+    // A frozen, closed or expired card, or one of a suspended member, takes no money.
+    require_active(*card);
 
     static Statement read_payment(
         SPI_OK_SELECT,

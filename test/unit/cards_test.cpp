@@ -85,3 +85,36 @@ TAP_SUITE(cards_rules) {
                                                           (c.allowed ? "may use it" : "may not use it"));
     }
 }
+
+TAP_SUITE(cards_sharing) {
+    tap::ok(shareable(CardType::Prepaid) && shareable(CardType::Corporate), "prepaid and corporate cards are shared");
+    tap::ok(!shareable(CardType::Standard) && !shareable(CardType::Voucher), "standard cards and vouchers are not");
+    tap::ok(input_card_type("personal") == CardType::Standard, "the seeds' personal names a standard card");
+    tap::ok(input_card_type("enterprise") == CardType::Corporate, "the seeds' enterprise names a corporate card");
+    tap::ok(input_card_type("voucher") == CardType::Voucher, "type names are input card types");
+    tap::ok(!input_card_type("gold") && !input_card_type("Personal"), "nothing else is");
+    const std::optional<BindingRole> none;
+    struct Case {
+        CardType type;
+        bool owner;
+        std::optional<BindingRole> binding;
+        bool manages;
+    };
+    const Case cases[] = {
+        {CardType::Prepaid, true, none, true},
+        {CardType::Prepaid, false, BindingRole::Owner, true},
+        {CardType::Prepaid, false, BindingRole::Admin, true},
+        {CardType::Prepaid, false, BindingRole::Member, false},
+        {CardType::Prepaid, false, BindingRole::Viewer, false},
+        {CardType::Corporate, false, BindingRole::Admin, true},
+        {CardType::Corporate, false, BindingRole::Owner, true},
+        {CardType::Corporate, false, BindingRole::Member, false},
+        {CardType::Corporate, true, none, false},
+        {CardType::Standard, true, none, false},
+        {CardType::Voucher, true, none, false},
+    };
+    for (const Case& c : cases)
+        tap::is(manages_card(c.type, CardStanding{c.owner, c.binding}), c.manages,
+                std::string("manages_card(") + std::string(label(c.type)) + ", " + standing_name({c.owner, c.binding}) +
+                    ") = " + (c.manages ? "true" : "false"));
+}
