@@ -912,8 +912,9 @@ CREATE POLICY staff_reads_settlements ON app.settlements FOR SELECT
   USING (merchant_id = ANY ((SELECT sec.my_merchant_ids())::uuid[]));
 
 DROP POLICY IF EXISTS member_reads_own_recharge_orders ON app.recharge_orders;
+-- (Compares a row column with the caller, no subquery: ready for distribution, ARCHITECTURE.md §9.)
 CREATE POLICY member_reads_own_recharge_orders ON app.recharge_orders FOR SELECT
-  USING (member_id = (SELECT sec.my_member_id()));
+  USING (requested_by = sec.uid());
 -- (app.card_password_failures has no policy: administrators read it as service_role.)
 
 -- Privileges are made in 98_privileges.sql, once every object exists.

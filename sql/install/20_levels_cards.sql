@@ -100,7 +100,8 @@ CREATE TABLE app.member_cards (
     -- Who froze the card (NULL: an administrator, or a card frozen before 0.2.0): a holder
     -- (a lost phone) may unfreeze only a freeze of its own.
     frozen_by             text CHECK (frozen_by IN ('admin', 'holder')),
-    -- After 5 wrong binding passwords within 15 minutes every password is refused until then.
+    -- After 5 wrong binding passwords within 15 minutes every password is refused until then;
+    -- failures before this time do not count towards the next lockout (a new password sets it).
     password_locked_until timestamptz,
     CONSTRAINT member_cards_stored_type CHECK (card_type::text IN ('standard', 'prepaid', 'corporate', 'voucher')),
     CONSTRAINT member_cards_company CHECK (card_type::text <> 'corporate' OR company_name IS NOT NULL)

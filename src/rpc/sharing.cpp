@@ -39,19 +39,19 @@ struct SharedCard {
     bool manager() const noexcept { return caller.card_type && manages_card(card.type, caller.standing); }
 };
 
-// Finds and locks the card (CARD_NOT_FOUND), the cheap part first: whether the caller may act
-// at all is decided by the callers below from SharedCard.
+// Finds and locks the card (CARD_NOT_FOUND), then reads the caller's standing under the lock, so
+// that an admin removed meanwhile acts no more: whether the caller may act at all is decided by
+// the callers below from SharedCard.
 SharedCard lock_shared(Spi& spi, const Caller& caller, const Uuid& card_id) {
     SharedCard s;
     s.admin = is_platform_admin(spi, caller);
-    s.caller = card_holder(spi, caller, card_id);
-    if (!s.caller.card_type) fail(err::CARD_NOT_FOUND, "No card with this id.");
-    if (!s.admin && !caller.user_id) require_user(caller, "share cards");
-    if (!s.admin && !s.caller.member_id) fail(err::PERMISSION_DENIED, "The caller has no member profile.");
-    if (!s.admin && !s.caller.member_active) fail(err::MEMBER_NOT_ACTIVE, "The caller's membership is not active.");
+    if (!s.admin) require_user(caller, "share cards");
     std::optional<LockedCard> card = lock_card(spi, card_id);
     if (!card) fail(err::CARD_NOT_FOUND, "No card with this id.");
     s.card = *card;
+    s.caller = card_holder(spi, caller, card_id);
+    if (!s.admin && !s.caller.member_id) fail(err::PERMISSION_DENIED, "The caller has no member profile.");
+    if (!s.admin && !s.caller.member_active) fail(err::MEMBER_NOT_ACTIVE, "The caller's membership is not active.");
     static Statement pw(SPI_OK_SELECT,
                         "SELECT binding_password_hash,"
                         "       CASE WHEN password_locked_until > clock_timestamp()"
@@ -65,14 +65,19 @@ SharedCard lock_shared(Spi& spi, const Caller& caller, const Uuid& card_id) {
     return s;
 }
 
+// Raises CARD_PASSWORD_LOCKED while the card's password is locked.
+void require_unlocked(const SharedCard& s) {
+    if (s.locked_until)
+        fail(err::CARD_PASSWORD_LOCKED, "Too many wrong passwords: this card refuses every password until " +
+                                            *s.locked_until + ".",
+             "Wait until then, or ask a platform administrator to set a new password.");
+}
+
 // Checks a binding password against the card's, with the lockout. Returns false for a wrong
 // (or missing) password after recording the failure; raises CARD_PASSWORD_LOCKED while locked.
 bool check_password(Spi& spi, const Caller& caller, const SharedCard& s, const std::optional<std::string>& given) {
     if (!s.password_hash) return true;
-    if (s.locked_until)
-        fail(err::CARD_PASSWORD_LOCKED, "Too many wrong passwords: this card refuses every password until " +
-                                            *s.locked_until + ".",
-             "Wait until then, or ask a platform administrator.");
+    require_unlocked(s);
     if (given && verify_password(*s.password_hash, *given)) return true;
     // The failure counts towards the lockout; failures before the last lockout ended do not.
     static Statement failed(
@@ -163,6 +168,9 @@ bool bind(Spi& spi, const Caller& caller, const Uuid& card_id, const MemberKey& 
             fail(err::PERMISSION_DENIED, "This card has no binding password: its owner binds members.");
         if (role == BindingRole::Admin) fail(err::PERMISSION_DENIED, "Only the card's owner or admins grant admin.");
     }
+    // While locked, every call that would need the password is refused, also one that changes
+    // nothing.
+    if (!s.admin && s.password_hash) require_unlocked(s);
     const MemberRef member = key.lookup(spi);
     require_active(s.card);
     if (member.status != PartyStatus::Active) fail(err::MEMBER_NOT_ACTIVE, "The member is not active.");
@@ -281,8 +289,10 @@ MPS_ENTRY(mps_set_card_binding_password, p_card_id, p_new_password, p_current_pa
     }
     std::optional<std::string> hash;
     if (new_password.get()) hash = hash_password(*new_password.get());
+    // A new password lifts a lock; the failures before it no longer count (check_password counts
+    // only those after password_locked_until).
     static Statement stmt(SPI_OK_UPDATE,
-                          "UPDATE app.member_cards SET binding_password_hash = $2, password_locked_until = NULL,"
+                          "UPDATE app.member_cards SET binding_password_hash = $2, password_locked_until = clock_timestamp(),"
                           "       updated_at = now() WHERE id = $1",
                           {UUIDOID, TEXTOID});
     spi.run(stmt, {p_uuid(card_id), p_opt_text(hash)});
