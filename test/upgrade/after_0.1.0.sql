@@ -9,6 +9,7 @@ SELECT v AS alice_qr FROM upgrade_fixture.kv WHERE k = 'alice_qr' \gset
 SELECT v AS pay1 FROM upgrade_fixture.kv WHERE k = 'pay1' \gset
 SELECT v AS pay2 FROM upgrade_fixture.kv WHERE k = 'pay2' \gset
 SELECT v AS rcg_alice FROM upgrade_fixture.kv WHERE k = 'rcg_alice' \gset
+SELECT v AS bob_member FROM upgrade_fixture.kv WHERE k = 'bob_member' \gset
 CREATE FUNCTION upgrade_fixture.check(p_ok boolean, p_what text) RETURNS text
 LANGUAGE plpgsql AS $$
 BEGIN
@@ -103,4 +104,48 @@ SELECT upgrade_fixture.check(final_amount = 4.50, 'a member bound in 0.1.0 pays 
 SELECT app.create_member_profile('After Upgrade', NULL, NULL) AS new_member \gset
 SELECT upgrade_fixture.check(count(*) = 1, 'a member registered after the upgrade gets a standard card')
   FROM app.member_cards WHERE owner_member_id = :'new_member' AND card_type = 'standard';
+
+-- 0.2.0's card administration and sharing work on 0.1.0's cards and members.
+BEGIN;
+SET LOCAL ROLE authenticated;
+SET LOCAL request.jwt.claims = '{"sub":"a7000000-0000-4000-8000-000000000001","role":"authenticated"}';
+SELECT upgrade_fixture.check(app.freeze_card(:'alice_card', 'lost phone'), 'a 0.1.0 member freezes its 0.1.0 card');
+SELECT upgrade_fixture.check(status = 'frozen' AND frozen_by = 'holder', 'the 0.1.0 card is frozen by its holder')
+  FROM app.member_cards WHERE id = :'alice_card';
+SELECT upgrade_fixture.check(app.unfreeze_card(:'alice_card'), 'and unfreezes it');
+SELECT upgrade_fixture.check(app.set_card_binding_password(:'prepaid_card', 'family-after-upgrade'),
+                             'the owner of a 0.1.0 prepaid card sets its binding password');
+COMMIT;
+BEGIN;
+SET LOCAL ROLE authenticated;
+SET LOCAL request.jwt.claims = '{"sub":"a7000000-0000-4000-8000-000000000002","role":"authenticated"}';
+SELECT upgrade_fixture.check(app.unbind_member_from_card(:'prepaid_card', :'bob_member'),
+                             'a member bound in 0.1.0 leaves the shared card');
+SELECT upgrade_fixture.check(NOT app.bind_member_to_card(:'prepaid_card', :'bob_member',
+                                                         'member', 'wrong-password'),
+                             'a wrong binding password does not bind');
+SELECT upgrade_fixture.check(app.bind_member_to_card(:'prepaid_card', :'bob_member',
+                                                     'member', 'family-after-upgrade'),
+                             'the right one binds the member again');
+-- Self-service recharge is off: a 0.1.0 member's own recharge is a pending order.
+SELECT order_id AS bob_order FROM app.user_recharge_card(:'bob_card', 12.00) \gset
+COMMIT;
+SELECT upgrade_fixture.check(status = 'paid' AND amount = 12.00, 'the backend confirms the order of a 0.1.0 member')
+  FROM app.confirm_recharge_order(:'bob_order', 'upg-provider-1', 12.00);
+SELECT points AS alice_points FROM app.member_cards WHERE id = :'alice_card' \gset
+SELECT upgrade_fixture.check(points = :alice_points + 1000 AND level = 1 AND discount = 0.950,
+                             'points added on a 0.1.0 card: level and discount follow the ladder')
+  FROM app.update_points_and_level(:'alice_card', 1000, 'upgrade bonus');
+SELECT card_id AS voucher FROM app.create_voucher_card(:'bob_member', 20.00,
+                                                        now() + interval '1 day') \gset
+BEGIN;
+SET LOCAL ROLE authenticated;
+SET LOCAL request.jwt.claims = '{"sub":"a7000000-0000-4000-8000-000000000002","role":"authenticated"}';
+SELECT qr_plain AS voucher_qr FROM app.rotate_card_qr(:'voucher', 'voucher') \gset
+COMMIT;
+SELECT upgrade_fixture.check(final_amount = 15.00 AND points_earned = 0, 'a voucher for a 0.1.0 member pays once')
+  FROM app.merchant_charge_by_qr('UPG_CAFE', :'voucher_qr', 15.00);
+SELECT upgrade_fixture.check(status = 'closed' AND balance = 0.00, 'and closes with its remainder written off')
+  FROM app.member_cards WHERE id = :'voucher';
+SELECT upgrade_fixture.check(app.cron_expire_cards() = 0, 'no 0.1.0 card is past its expiry');
 SELECT upgrade_fixture.check(NOT EXISTS (SELECT 1 FROM app.verify_ledger()), 'app.verify_ledger() is clean after the money path ran');
