@@ -5,6 +5,7 @@
 \pset footer off
 \set staff '00000000-0000-4000-8000-00000000cafe'
 \set alice '00000000-0000-4000-8000-0000000a11ce'
+\set bob '00000000-0000-4000-8000-000000000b0b'
 
 \echo '== 1. Platform administrator (psql superuser) creates the merchant and its cashier'
 SELECT app.create_merchant('COFFEE01', 'Blue Bottle Corner', 'ops@example.com') AS merchant_id \gset
@@ -88,5 +89,51 @@ COMMIT;
 SELECT id, actor_role, action, object_type, context - 'card_id' - 'merchant_id' - 'member_id' - 'original_tx_id' AS context
   FROM audit.event_log ORDER BY id;
 
-\echo '== 11. Ledger checker: no rows means every invariant holds'
+\echo '== 11. Alice opens a family (prepaid) card with a binding password; the backend tops it up'
+BEGIN;
+SET LOCAL ROLE authenticated;
+SELECT set_config('request.jwt.claims', json_build_object('sub', :'alice', 'role', 'authenticated')::text, true) \gset
+SELECT card_id AS family, card_no FROM app.create_prepaid_card(p_binding_password => 'our-family-2026') \gset
+COMMIT;
+BEGIN;
+SET LOCAL ROLE service_role;
+SELECT tx_no, amount FROM app.user_recharge_card(:'family', 300.00, 'alipay', 'family top-up', '{}', 'ali-2088-0001');
+COMMIT;
+
+\echo '== 12. Bob registers; a wrong password does not bind him (false, and counted), the right one does'
+BEGIN;
+SET LOCAL ROLE authenticated;
+SELECT set_config('request.jwt.claims', json_build_object('sub', :'bob', 'role', 'authenticated')::text, true) \gset
+SELECT app.create_member_profile('Bob') AS bob_member \gset
+SELECT app.bind_member_to_card(:'family', :'bob_member', 'member', 'our-family') AS bound_with_wrong_password;
+SELECT app.bind_member_to_card(:'family', :'bob_member', 'member', 'our-family-2026') AS bound;
+SELECT qr_plain AS family_qr FROM app.rotate_card_qr(:'family') \gset
+COMMIT;
+
+\echo '== 13. Bob pays 45.00 from the family card at the cashier'
+BEGIN;
+SET LOCAL ROLE authenticated;
+SELECT set_config('request.jwt.claims', json_build_object('sub', :'staff', 'role', 'authenticated')::text, true) \gset
+SELECT tx_no, card_type, final_amount, discount, points_earned
+  FROM app.merchant_charge_by_qr('COFFEE01', :'family_qr', 45.00, 'breakfast for two');
+COMMIT;
+SELECT card_no, card_type, balance, points FROM app.member_cards WHERE id = :'family';
+
+\echo '== 14. A 20.00 voucher for Bob pays once: 12.50 of it, the 7.50 left is written off'
+SELECT card_id AS voucher FROM app.create_voucher_card(:'bob_member', 20.00, now() + interval '30 days',
+                                                        p_reason => 'welcome voucher') \gset
+BEGIN;
+SET LOCAL ROLE authenticated;
+SELECT set_config('request.jwt.claims', json_build_object('sub', :'bob', 'role', 'authenticated')::text, true) \gset
+SELECT qr_plain AS voucher_qr FROM app.rotate_card_qr(:'voucher', 'voucher') \gset
+COMMIT;
+BEGIN;
+SET LOCAL ROLE authenticated;
+SELECT set_config('request.jwt.claims', json_build_object('sub', :'staff', 'role', 'authenticated')::text, true) \gset
+SELECT tx_no, card_type, final_amount FROM app.merchant_charge_by_qr('COFFEE01', :'voucher_qr', 12.50, 'croissant');
+COMMIT;
+SELECT tx_type, final_amount, reason FROM app.transactions WHERE card_id = :'voucher' ORDER BY final_amount DESC;
+SELECT card_no, status, balance FROM app.member_cards WHERE id = :'voucher';
+
+\echo '== 15. Ledger checker: no rows means every invariant holds'
 SELECT * FROM app.verify_ledger();
