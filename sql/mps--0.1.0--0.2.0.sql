@@ -163,6 +163,41 @@ DROP FUNCTION app.user_recharge_personal_card(uuid, numeric, text, text, jsonb, 
 DROP FUNCTION app.user_recharge_enterprise_card_admin(uuid, numeric, text, text, jsonb, text, text, text);
 DROP FUNCTION app.rotate_card_qr(uuid, text, integer);
 DROP FUNCTION app.create_member_profile(text, text, text, text, text, text);
+
+-- Settlements (issue "Merchant settlement"): 0.1.0's 'cancelled' is 'failed'; fees, refunds
+-- counted, merchant-funded vouchers, counter top-ups netted, due dates; the statement lines.
+ALTER TYPE app.settlement_status RENAME VALUE 'cancelled' TO 'failed';
+ALTER TABLE app.merchants
+  ADD COLUMN settlement_fee_rate numeric(5,4) NOT NULL DEFAULT 0 CHECK (settlement_fee_rate >= 0 AND settlement_fee_rate < 1);
+ALTER TABLE app.settlements
+  ADD COLUMN refunds_count integer NOT NULL DEFAULT 0,
+  ADD COLUMN vouchers_count integer NOT NULL DEFAULT 0,
+  ADD COLUMN vouchers_total numeric(14,2) NOT NULL DEFAULT 0,
+  ADD COLUMN topups_count integer NOT NULL DEFAULT 0,
+  ADD COLUMN topups_total numeric(14,2) NOT NULL DEFAULT 0,
+  ADD COLUMN fee_rate numeric(5,4) NOT NULL DEFAULT 0,
+  ADD COLUMN fee numeric(14,2) NOT NULL DEFAULT 0,
+  ADD COLUMN due_at timestamptz,
+  ADD COLUMN generated_by uuid,
+  ADD COLUMN status_changed_at timestamptz;
+-- (0.1.0 had no RPC that wrote settlements: a row written directly keeps its figures; one whose
+-- net does not add up gets net = payments - refunds.)
+UPDATE app.settlements SET net_total = payments_total - refunds_total WHERE net_total <> payments_total - refunds_total;
+ALTER TABLE app.settlements
+  ADD CONSTRAINT settlements_net CHECK (net_total = payments_total - refunds_total - fee - topups_total);
+CREATE INDEX ON app.settlements (merchant_id, period_start);
+CREATE TABLE app.settlement_lines (
+    tx_id         uuid PRIMARY KEY,
+    tx_created_at timestamptz NOT NULL,
+    settlement_id uuid NOT NULL REFERENCES app.settlements (id),
+    merchant_id   uuid NOT NULL,
+    tx_no         text NOT NULL,
+    kind          text NOT NULL CHECK (kind IN ('payment', 'refund', 'counter_topup', 'merchant_voucher')),
+    card_id       uuid NOT NULL,
+    raw_amount    numeric(12,2) NOT NULL,
+    amount        numeric(12,2) NOT NULL CHECK (amount >= 0)
+);
+CREATE INDEX ON app.settlement_lines (settlement_id, tx_created_at, tx_id);
 -- Install and upgrade helper: EXECUTE on one function for exactly the listed API roles that exist
 -- here; PUBLIC and the other API roles lose whatever they had (also from ALTER DEFAULT
 -- PRIVILEGES on the server).
@@ -223,17 +258,61 @@ ALTER TABLE app.member_profiles ALTER COLUMN member_no SET DEFAULT sec.claim_num
 -- Monthly partitions of app.transactions (ARCHITECTURE.md §2, §10). Run by install and every
 -- upgrade; 99_finish.sql makes the first ones.
 
+-- Creates the partition of one UTC month (the month p_month falls in) with its unique indexes
+-- and RLS on, unless it exists; true when it was created. Also for a past month (a restore of
+-- archived rows, a test that moves rows in time).
+CREATE OR REPLACE FUNCTION sec.ensure_transaction_partition(p_month date) RETURNS boolean
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+  m date := date_trunc('month', p_month)::date;
+  part text := format('transactions_y%sm%s', to_char(m, 'YYYY'), to_char(m, 'MM'));
+  r text;
+BEGIN
+  IF to_regclass(format('app.%I', part)) IS NOT NULL THEN
+    RETURN false;
+  END IF;
+  EXECUTE format('CREATE TABLE app.%I PARTITION OF app.transactions FOR VALUES FROM (%L) TO (%L)',
+                 part, (m::timestamp AT TIME ZONE 'UTC'),
+                 ((m + interval '1 month')::timestamp AT TIME ZONE 'UTC'));
+  EXECUTE format('CREATE UNIQUE INDEX %I ON app.%I (id)', part || '_id_key', part);
+  EXECUTE format('CREATE UNIQUE INDEX %I ON app.%I (tx_no)', part || '_tx_no_key', part);
+  EXECUTE format('CREATE UNIQUE INDEX %I ON app.%I (merchant_id, external_order_id) WHERE external_order_id IS NOT NULL',
+                 part || '_merchant_order_key', part);
+  EXECUTE format('CREATE INDEX %I ON app.%I (card_id, created_at DESC)', part || '_card_idx', part);
+  EXECUTE format('CREATE INDEX %I ON app.%I (merchant_id, created_at DESC)', part || '_merchant_idx', part);
+  EXECUTE format('CREATE INDEX %I ON app.%I (status)', part || '_status_idx', part);
+  EXECUTE format('CREATE INDEX %I ON app.%I (original_tx_id) WHERE original_tx_id IS NOT NULL',
+                 part || '_original_idx', part);
+  EXECUTE format('ALTER TABLE app.%I ENABLE ROW LEVEL SECURITY', part);
+  -- Read through the parent only: no privilege on the partition itself, whatever default
+  -- privileges the server grants on new tables (RLS does not stop TRUNCATE, nor service_role).
+  -- Without such defaults the ACL stays NULL (owner only), as pg_dump restores it.
+  IF (SELECT c.relacl FROM pg_class c WHERE c.oid = format('app.%I', part)::regclass) IS NOT NULL THEN
+    EXECUTE format('REVOKE ALL ON app.%I FROM PUBLIC', part);
+    FOREACH r IN ARRAY sec.api_roles() LOOP
+      EXECUTE format('REVOKE ALL ON app.%I FROM %I', part, r);
+    END LOOP;
+  END IF;
+  -- Made by CREATE EXTENSION, it would be a member: pg_dump would skip its rows.
+  IF EXISTS (SELECT 1 FROM pg_catalog.pg_depend d
+              WHERE d.classid = 'pg_catalog.pg_class'::regclass
+                AND d.objid = format('app.%I', part)::regclass AND d.deptype = 'e') THEN
+    EXECUTE format('ALTER EXTENSION mps DROP TABLE app.%I', part);
+  END IF;
+  RETURN true;
+END
+$$;
+
 -- Creates the monthly partitions (UTC months) from the current month through p_months_ahead
--- months ahead, each with its unique indexes and RLS on; returns how many were created.
+-- months ahead; returns how many were created.
 CREATE OR REPLACE FUNCTION sec.ensure_transaction_partitions(p_months_ahead integer) RETURNS integer
 LANGUAGE plpgsql
 SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
   first_month date := date_trunc('month', now() AT TIME ZONE 'UTC')::date;
-  m date;
-  part text;
-  r text;
   created integer := 0;
 BEGIN
   IF p_months_ahead IS NULL OR p_months_ahead < 0 OR p_months_ahead > 120 THEN
@@ -241,38 +320,9 @@ BEGIN
       DETAIL = 'months_ahead must be between 0 and 120.';
   END IF;
   FOR i IN 0 .. p_months_ahead LOOP
-    m := (first_month + make_interval(months => i))::date;
-    part := format('transactions_y%sm%s', to_char(m, 'YYYY'), to_char(m, 'MM'));
-    CONTINUE WHEN to_regclass(format('app.%I', part)) IS NOT NULL;
-    EXECUTE format('CREATE TABLE app.%I PARTITION OF app.transactions FOR VALUES FROM (%L) TO (%L)',
-                   part, (m::timestamp AT TIME ZONE 'UTC'),
-                   ((m + interval '1 month')::timestamp AT TIME ZONE 'UTC'));
-    EXECUTE format('CREATE UNIQUE INDEX %I ON app.%I (id)', part || '_id_key', part);
-    EXECUTE format('CREATE UNIQUE INDEX %I ON app.%I (tx_no)', part || '_tx_no_key', part);
-    EXECUTE format('CREATE UNIQUE INDEX %I ON app.%I (merchant_id, external_order_id) WHERE external_order_id IS NOT NULL',
-                   part || '_merchant_order_key', part);
-    EXECUTE format('CREATE INDEX %I ON app.%I (card_id, created_at DESC)', part || '_card_idx', part);
-    EXECUTE format('CREATE INDEX %I ON app.%I (merchant_id, created_at DESC)', part || '_merchant_idx', part);
-    EXECUTE format('CREATE INDEX %I ON app.%I (status)', part || '_status_idx', part);
-    EXECUTE format('CREATE INDEX %I ON app.%I (original_tx_id) WHERE original_tx_id IS NOT NULL',
-                   part || '_original_idx', part);
-    EXECUTE format('ALTER TABLE app.%I ENABLE ROW LEVEL SECURITY', part);
-    -- Read through the parent only: no privilege on the partition itself, whatever default
-    -- privileges the server grants on new tables (RLS does not stop TRUNCATE, nor service_role).
-    -- Without such defaults the ACL stays NULL (owner only), as pg_dump restores it.
-    IF (SELECT c.relacl FROM pg_class c WHERE c.oid = format('app.%I', part)::regclass) IS NOT NULL THEN
-      EXECUTE format('REVOKE ALL ON app.%I FROM PUBLIC', part);
-      FOREACH r IN ARRAY sec.api_roles() LOOP
-        EXECUTE format('REVOKE ALL ON app.%I FROM %I', part, r);
-      END LOOP;
+    IF sec.ensure_transaction_partition((first_month + make_interval(months => i))::date) THEN
+      created := created + 1;
     END IF;
-    -- Made by CREATE EXTENSION, it would be a member: pg_dump would skip its rows.
-    IF EXISTS (SELECT 1 FROM pg_catalog.pg_depend d
-                WHERE d.classid = 'pg_catalog.pg_class'::regclass
-                  AND d.objid = format('app.%I', part)::regclass AND d.deptype = 'e') THEN
-      EXECUTE format('ALTER EXTENSION mps DROP TABLE app.%I', part);
-    END IF;
-    created := created + 1;
   END LOOP;
   RETURN created;
 END
@@ -607,6 +657,74 @@ AS 'MODULE_PATHNAME', 'mps_cron_rotate_qr_tokens';
 COMMENT ON FUNCTION app.cron_rotate_qr_tokens(integer) IS
   'Ends live QR codes that expired or are older than p_ttl_seconds; returns how many. For pg_cron / administrators.';
 SELECT sec.grant_execute('app.cron_rotate_qr_tokens(integer)', ARRAY['service_role']);
+-- Authorized, keyset-paginated reads (src/rpc/queries.cpp). STABLE: PostgREST runs them in a
+-- read-only transaction (GET or POST /rpc/...), and they run on a hot standby. A page continues
+-- after the cursor of its last row (p_before); bounds are [p_from, p_to).
+
+CREATE OR REPLACE FUNCTION app.get_member_transactions(
+    p_card_id uuid DEFAULT NULL, p_from timestamptz DEFAULT NULL, p_to timestamptz DEFAULT NULL,
+    p_tx_type text DEFAULT NULL, p_limit integer DEFAULT 50, p_before text DEFAULT NULL, p_member_id uuid DEFAULT NULL)
+RETURNS TABLE (tx_id uuid, tx_no text, tx_type text, card_id uuid, merchant_code text, raw_amount numeric,
+               discount_applied numeric, final_amount numeric, points_earned bigint, status text, reason text,
+               payment_method text, created_at timestamptz, cursor text)
+LANGUAGE c STABLE SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+SET row_security = on
+AS 'MODULE_PATHNAME', 'mps_get_member_transactions';
+COMMENT ON FUNCTION app.get_member_transactions(uuid, timestamptz, timestamptz, text, integer, text, uuid) IS
+  'A member''s transactions on the cards it owns or is bound to now (or one of them), newest first, a page at a time; platform administrators for p_member_id.';
+SELECT sec.grant_execute('app.get_member_transactions(uuid, timestamptz, timestamptz, text, integer, text, uuid)',
+                         ARRAY['authenticated', 'service_role']);
+
+CREATE OR REPLACE FUNCTION app.get_merchant_transactions(
+    p_merchant_code text, p_from timestamptz DEFAULT NULL, p_to timestamptz DEFAULT NULL,
+    p_tx_type text DEFAULT NULL, p_limit integer DEFAULT 50, p_before text DEFAULT NULL)
+RETURNS TABLE (tx_id uuid, tx_no text, tx_type text, card_id uuid, merchant_code text, raw_amount numeric,
+               discount_applied numeric, final_amount numeric, points_earned bigint, status text, reason text,
+               payment_method text, created_at timestamptz, cursor text)
+LANGUAGE c STABLE SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+SET row_security = on
+AS 'MODULE_PATHNAME', 'mps_get_merchant_transactions';
+COMMENT ON FUNCTION app.get_merchant_transactions(text, timestamptz, timestamptz, text, integer, text) IS
+  'A merchant''s transactions, newest first, a page at a time: its staff and platform administrators.';
+SELECT sec.grant_execute('app.get_merchant_transactions(text, timestamptz, timestamptz, text, integer, text)',
+                         ARRAY['authenticated', 'service_role']);
+
+CREATE OR REPLACE FUNCTION app.get_transaction_detail(p_tx_no text)
+RETURNS TABLE (relation text, tx_no text, tx_type text, card_id uuid, merchant_code text, raw_amount numeric,
+               discount_applied numeric, final_amount numeric, points_earned bigint, status text, reason text,
+               created_at timestamptz)
+LANGUAGE c STABLE SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+SET row_security = on
+AS 'MODULE_PATHNAME', 'mps_get_transaction_detail';
+COMMENT ON FUNCTION app.get_transaction_detail(text) IS
+  'A transaction with its refunds (a payment) or its payment (a refund): members of its card, staff of its merchant, platform administrators.';
+SELECT sec.grant_execute('app.get_transaction_detail(text)', ARRAY['authenticated', 'service_role']);
+
+CREATE OR REPLACE FUNCTION app.get_point_ledger(p_card_id uuid, p_limit integer DEFAULT 50, p_before text DEFAULT NULL)
+RETURNS TABLE (delta bigint, balance_before bigint, balance_after bigint, reason text, tx_no text,
+               created_at timestamptz, cursor text)
+LANGUAGE c STABLE SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+SET row_security = on
+AS 'MODULE_PATHNAME', 'mps_get_point_ledger';
+COMMENT ON FUNCTION app.get_point_ledger(uuid, integer, text) IS
+  'A card''s point ledger, newest first, a page at a time: members who own it or are bound to it, platform administrators.';
+SELECT sec.grant_execute('app.get_point_ledger(uuid, integer, text)', ARRAY['authenticated', 'service_role']);
+
+CREATE OR REPLACE FUNCTION app.get_member_cards(p_member_id uuid DEFAULT NULL)
+RETURNS TABLE (card_id uuid, card_no text, card_type text, role text, balance numeric, points bigint, level integer,
+               discount numeric, fixed_discount numeric, company_name text, status text, expires_at timestamptz,
+               has_binding_password boolean)
+LANGUAGE c STABLE SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+SET row_security = on
+AS 'MODULE_PATHNAME', 'mps_get_member_cards';
+COMMENT ON FUNCTION app.get_member_cards(uuid) IS
+  'The cards a member owns or is bound to, with balance, points, level, discount, status and expiry (never a secret); platform administrators for p_member_id.';
+SELECT sec.grant_execute('app.get_member_cards(uuid)', ARRAY['authenticated', 'service_role']);
 -- Recharge (src/rpc/recharge.cpp). Money comes in only from whoever took it: the trusted
 -- backend (service_role / platform administrators), merchant staff at the counter
 -- (p_merchant_code). A member's own call (a corporate admin's for its card) recharges at once
@@ -724,6 +842,67 @@ LANGUAGE c VOLATILE
 SET search_path = pg_catalog, pg_temp
 AS 'MODULE_PATHNAME', 'mps_selftest_next_tx_numbers';
 REVOKE ALL ON FUNCTION sec.selftest_next_tx_numbers(text[]) FROM PUBLIC;
+-- Merchant settlement (src/rpc/settlements.cpp): settlements, their status, their statements,
+-- merchants' fee rates.
+
+-- Seed 001's daily job calls it by name with ISO timestamps: p_period_start 00:00:00 and
+-- p_period_end 23:59:59 of yesterday (mode t_plus_1): the whole day.
+CREATE OR REPLACE FUNCTION app.generate_settlement(
+    p_merchant_id uuid, p_mode text, p_period_start timestamptz, p_period_end timestamptz)
+RETURNS uuid
+LANGUAGE c VOLATILE SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+SET row_security = on
+AS 'MODULE_PATHNAME', 'mps_generate_settlement';
+COMMENT ON FUNCTION app.generate_settlement(uuid, text, timestamptz, timestamptz) IS
+  'Settles a merchant''s payments, refunds and counter top-ups of an ended period (realtime: as given; t_plus_1: a whole day; monthly: a whole month), each exactly once; the same period again returns the same settlement. Platform administrators.';
+SELECT sec.grant_execute('app.generate_settlement(uuid, text, timestamptz, timestamptz)', ARRAY['authenticated', 'service_role']);
+
+CREATE OR REPLACE FUNCTION app.update_settlement_status(p_settlement_id uuid, p_status text, p_reason text DEFAULT NULL)
+RETURNS boolean
+LANGUAGE c VOLATILE SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+SET row_security = on
+AS 'MODULE_PATHNAME', 'mps_update_settlement_status';
+COMMENT ON FUNCTION app.update_settlement_status(uuid, text, text) IS
+  'Moves a settlement pending -> confirmed -> paid, or to failed before it is paid; true when it changed. Platform administrators.';
+SELECT sec.grant_execute('app.update_settlement_status(uuid, text, text)', ARRAY['authenticated', 'service_role']);
+
+CREATE OR REPLACE FUNCTION app.set_merchant_fee_rate(p_merchant_code text, p_fee_rate numeric)
+RETURNS void
+LANGUAGE c VOLATILE SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+SET row_security = on
+AS 'MODULE_PATHNAME', 'mps_set_merchant_fee_rate';
+COMMENT ON FUNCTION app.set_merchant_fee_rate(text, numeric) IS
+  'Sets the platform''s fee on a merchant''s net sales for its coming settlements (0.0060 = 0.6%). Platform administrators.';
+SELECT sec.grant_execute('app.set_merchant_fee_rate(text, numeric)', ARRAY['authenticated', 'service_role']);
+
+CREATE OR REPLACE FUNCTION app.list_settlements(
+    p_merchant_code text DEFAULT NULL, p_status text DEFAULT NULL, p_limit integer DEFAULT 50, p_before text DEFAULT NULL)
+RETURNS TABLE (settlement_id uuid, merchant_code text, mode text, period_start timestamptz, period_end timestamptz,
+               payments_count integer, payments_total numeric, refunds_count integer, refunds_total numeric,
+               vouchers_count integer, vouchers_total numeric, topups_count integer, topups_total numeric,
+               fee_rate numeric, fee numeric, net_total numeric, status text, due_at timestamptz,
+               created_at timestamptz, cursor text)
+LANGUAGE c STABLE SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+SET row_security = on
+AS 'MODULE_PATHNAME', 'mps_list_settlements';
+COMMENT ON FUNCTION app.list_settlements(text, text, integer, text) IS
+  'Settlements, newest period first, a page at a time (p_before: the cursor of the last row seen): platform administrators all or p_merchant_code''s; staff their merchant''s.';
+SELECT sec.grant_execute('app.list_settlements(text, text, integer, text)', ARRAY['authenticated', 'service_role']);
+
+CREATE OR REPLACE FUNCTION app.get_settlement_lines(p_settlement_id uuid)
+RETURNS TABLE (tx_no text, kind text, tx_created_at timestamptz, raw_amount numeric, amount numeric,
+               original_tx_no text)
+LANGUAGE c STABLE SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+SET row_security = on
+AS 'MODULE_PATHNAME', 'mps_get_settlement_lines';
+COMMENT ON FUNCTION app.get_settlement_lines(uuid) IS
+  'The statement of a settlement: every payment, refund, merchant-funded voucher payment and counter top-up it settled, in time order; staff of its merchant and platform administrators.';
+SELECT sec.grant_execute('app.get_settlement_lines(uuid)', ARRAY['authenticated', 'service_role']);
 -- Sharing prepaid and corporate cards (src/rpc/sharing.cpp); seed 000 §4.2 and seed 004 §1.4.
 -- Seed-compatible names and parameters; they return boolean as the seeds do. A wrong binding
 -- password returns false (and counts: five within 15 minutes lock the card's password).
@@ -868,6 +1047,7 @@ ALTER TABLE app.number_registry ENABLE ROW LEVEL SECURITY;
 ALTER TABLE app.merchant_topup_days ENABLE ROW LEVEL SECURITY;
 ALTER TABLE app.card_password_failures ENABLE ROW LEVEL SECURITY;
 ALTER TABLE app.recharge_orders ENABLE ROW LEVEL SECURITY;
+ALTER TABLE app.settlement_lines ENABLE ROW LEVEL SECURITY;
 
 -- Read-only policies. Tables without a policy (admin_users, registries, audit) show no rows
 -- to anyone subject to RLS.
@@ -915,7 +1095,8 @@ DROP POLICY IF EXISTS member_reads_own_recharge_orders ON app.recharge_orders;
 -- (Compares a row column with the caller, no subquery: ready for distribution, ARCHITECTURE.md §9.)
 CREATE POLICY member_reads_own_recharge_orders ON app.recharge_orders FOR SELECT
   USING (requested_by = sec.uid());
--- (app.card_password_failures has no policy: administrators read it as service_role.)
+-- (app.card_password_failures has no policy: administrators read it as service_role;
+-- app.settlement_lines neither: staff read their statements through app.get_settlement_lines.)
 
 -- Privileges are made in 98_privileges.sql, once every object exists.
 -- Privileges, made by install and by every upgrade once every table, sequence and function

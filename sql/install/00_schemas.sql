@@ -29,7 +29,8 @@ CREATE TYPE app.tx_type AS ENUM ('payment', 'refund', 'recharge', 'adjustment');
 -- only when its refunds add up to its final amount.
 CREATE TYPE app.tx_status AS ENUM ('completed', 'refunded', 'failed');
 CREATE TYPE app.settlement_mode AS ENUM ('realtime', 't_plus_1', 'monthly');
-CREATE TYPE app.settlement_status AS ENUM ('pending', 'confirmed', 'paid', 'cancelled');
+-- pending -> confirmed -> paid, or failed (app.update_settlement_status); 0.1.0 called failed 'cancelled'.
+CREATE TYPE app.settlement_status AS ENUM ('pending', 'confirmed', 'paid', 'failed');
 -- Whose idempotency keys and external order ids a request's keys are (ARCHITECTURE.md §4):
 -- a merchant's calls, the trusted backend's (the platform), a member's own.
 CREATE TYPE app.key_scope AS ENUM ('platform', 'merchant', 'member');

@@ -15,7 +15,9 @@ CREATE TABLE app.merchants (
     counter_topup_max_per_tx  numeric(12,2) CHECK (counter_topup_max_per_tx > 0),
     counter_topup_max_per_day numeric(12,2) CHECK (counter_topup_max_per_day > 0),
     CONSTRAINT merchants_counter_topup_limits
-      CHECK (NOT counter_topup_enabled OR (counter_topup_max_per_tx IS NOT NULL AND counter_topup_max_per_day IS NOT NULL))
+      CHECK (NOT counter_topup_enabled OR (counter_topup_max_per_tx IS NOT NULL AND counter_topup_max_per_day IS NOT NULL)),
+    -- The platform's fee on the merchant's net sales, e.g. 0.0060 = 0.6% (0.2.0).
+    settlement_fee_rate numeric(5,4) NOT NULL DEFAULT 0 CHECK (settlement_fee_rate >= 0 AND settlement_fee_rate < 1)
 );
 
 CREATE TABLE app.merchant_users (
@@ -50,5 +52,36 @@ CREATE TABLE app.settlements (
     net_total      numeric(14,2) NOT NULL DEFAULT 0,
     status         app.settlement_status NOT NULL DEFAULT 'pending',
     created_at     timestamptz NOT NULL DEFAULT now(),
-    UNIQUE (merchant_id, mode, period_start, period_end)
+    -- (0.2.0 added the columns below.) Payments with a voucher the merchant issued itself are
+    -- its own promotion: listed, not paid out. Counter top-ups are cash the merchant took for
+    -- the platform: owed, netted. net = payments - refunds - fee - top-ups.
+    refunds_count   integer NOT NULL DEFAULT 0,
+    vouchers_count  integer NOT NULL DEFAULT 0,
+    vouchers_total  numeric(14,2) NOT NULL DEFAULT 0,
+    topups_count    integer NOT NULL DEFAULT 0,
+    topups_total    numeric(14,2) NOT NULL DEFAULT 0,
+    fee_rate        numeric(5,4) NOT NULL DEFAULT 0,
+    fee             numeric(14,2) NOT NULL DEFAULT 0,
+    due_at          timestamptz,
+    generated_by    uuid,
+    status_changed_at timestamptz,
+    UNIQUE (merchant_id, mode, period_start, period_end),
+    CONSTRAINT settlements_net CHECK (net_total = payments_total - refunds_total - fee - topups_total)
 );
+CREATE INDEX ON app.settlements (merchant_id, period_start);
+
+-- Every payment, refund and counter top-up of a merchant is settled exactly once: its line is
+-- keyed by the transaction (a registry of its own key, ARCHITECTURE.md §9). The statement of a
+-- settlement is its lines.
+CREATE TABLE app.settlement_lines (
+    tx_id         uuid PRIMARY KEY,
+    tx_created_at timestamptz NOT NULL,
+    settlement_id uuid NOT NULL REFERENCES app.settlements (id),
+    merchant_id   uuid NOT NULL,
+    tx_no         text NOT NULL,
+    kind          text NOT NULL CHECK (kind IN ('payment', 'refund', 'counter_topup', 'merchant_voucher')),
+    card_id       uuid NOT NULL,
+    raw_amount    numeric(12,2) NOT NULL,
+    amount        numeric(12,2) NOT NULL CHECK (amount >= 0)
+);
+CREATE INDEX ON app.settlement_lines (settlement_id, tx_created_at, tx_id);

@@ -52,6 +52,7 @@ ALTER TABLE app.number_registry ENABLE ROW LEVEL SECURITY;
 ALTER TABLE app.merchant_topup_days ENABLE ROW LEVEL SECURITY;
 ALTER TABLE app.card_password_failures ENABLE ROW LEVEL SECURITY;
 ALTER TABLE app.recharge_orders ENABLE ROW LEVEL SECURITY;
+ALTER TABLE app.settlement_lines ENABLE ROW LEVEL SECURITY;
 
 -- Read-only policies. Tables without a policy (admin_users, registries, audit) show no rows
 -- to anyone subject to RLS.
@@ -99,6 +100,7 @@ DROP POLICY IF EXISTS member_reads_own_recharge_orders ON app.recharge_orders;
 -- (Compares a row column with the caller, no subquery: ready for distribution, ARCHITECTURE.md §9.)
 CREATE POLICY member_reads_own_recharge_orders ON app.recharge_orders FOR SELECT
   USING (requested_by = sec.uid());
--- (app.card_password_failures has no policy: administrators read it as service_role.)
+-- (app.card_password_failures has no policy: administrators read it as service_role;
+-- app.settlement_lines neither: staff read their statements through app.get_settlement_lines.)
 
 -- Privileges are made in 98_privileges.sql, once every object exists.

@@ -163,3 +163,38 @@ DROP FUNCTION app.user_recharge_personal_card(uuid, numeric, text, text, jsonb, 
 DROP FUNCTION app.user_recharge_enterprise_card_admin(uuid, numeric, text, text, jsonb, text, text, text);
 DROP FUNCTION app.rotate_card_qr(uuid, text, integer);
 DROP FUNCTION app.create_member_profile(text, text, text, text, text, text);
+
+-- Settlements (issue "Merchant settlement"): 0.1.0's 'cancelled' is 'failed'; fees, refunds
+-- counted, merchant-funded vouchers, counter top-ups netted, due dates; the statement lines.
+ALTER TYPE app.settlement_status RENAME VALUE 'cancelled' TO 'failed';
+ALTER TABLE app.merchants
+  ADD COLUMN settlement_fee_rate numeric(5,4) NOT NULL DEFAULT 0 CHECK (settlement_fee_rate >= 0 AND settlement_fee_rate < 1);
+ALTER TABLE app.settlements
+  ADD COLUMN refunds_count integer NOT NULL DEFAULT 0,
+  ADD COLUMN vouchers_count integer NOT NULL DEFAULT 0,
+  ADD COLUMN vouchers_total numeric(14,2) NOT NULL DEFAULT 0,
+  ADD COLUMN topups_count integer NOT NULL DEFAULT 0,
+  ADD COLUMN topups_total numeric(14,2) NOT NULL DEFAULT 0,
+  ADD COLUMN fee_rate numeric(5,4) NOT NULL DEFAULT 0,
+  ADD COLUMN fee numeric(14,2) NOT NULL DEFAULT 0,
+  ADD COLUMN due_at timestamptz,
+  ADD COLUMN generated_by uuid,
+  ADD COLUMN status_changed_at timestamptz;
+-- (0.1.0 had no RPC that wrote settlements: a row written directly keeps its figures; one whose
+-- net does not add up gets net = payments - refunds.)
+UPDATE app.settlements SET net_total = payments_total - refunds_total WHERE net_total <> payments_total - refunds_total;
+ALTER TABLE app.settlements
+  ADD CONSTRAINT settlements_net CHECK (net_total = payments_total - refunds_total - fee - topups_total);
+CREATE INDEX ON app.settlements (merchant_id, period_start);
+CREATE TABLE app.settlement_lines (
+    tx_id         uuid PRIMARY KEY,
+    tx_created_at timestamptz NOT NULL,
+    settlement_id uuid NOT NULL REFERENCES app.settlements (id),
+    merchant_id   uuid NOT NULL,
+    tx_no         text NOT NULL,
+    kind          text NOT NULL CHECK (kind IN ('payment', 'refund', 'counter_topup', 'merchant_voucher')),
+    card_id       uuid NOT NULL,
+    raw_amount    numeric(12,2) NOT NULL,
+    amount        numeric(12,2) NOT NULL CHECK (amount >= 0)
+);
+CREATE INDEX ON app.settlement_lines (settlement_id, tx_created_at, tx_id);

@@ -138,6 +138,22 @@ std::optional<std::string> new_password_arg(const pg::Args& args, int n) {
     return v;
 }
 
+int32_t page_limit_arg(const pg::Args& args, int n) {
+    const std::optional<int32_t> v = optional_int32_arg(args, n);
+    if (!v) return kDefaultPageSize;
+    if (*v < 1 || *v > kMaxPageSize)
+        fail(err::INVALID_ARGUMENT, param(args, n) + " must be between 1 and " + std::to_string(kMaxPageSize) + ".");
+    return *v;
+}
+
+std::optional<PageCursor> cursor_arg(const pg::Args& args, int n) {
+    const std::optional<std::string> v = text_or_null(args, n);
+    if (!v) return std::nullopt;
+    std::optional<PageCursor> c = parse_cursor(*v);
+    if (!c) fail(err::INVALID_ARGUMENT, param(args, n) + " is not a cursor this RPC returned.");
+    return c;
+}
+
 Datum tag_arg(const pg::Args& args, int n) {
     if (!args.has(n)) return pg::jsonb_datum("{}");
     Datum d = args.datum(n);

@@ -10,6 +10,7 @@
 
 #include "core/ids.hpp"
 #include "core/labels.hpp"
+#include "core/pages.hpp"
 #include "pg/entry.hpp"
 
 namespace mps::common {
@@ -47,6 +48,11 @@ std::optional<CardType> card_type_arg(const pg::Args& args, int n);
 
 // A password to set: 8..128 characters (NULL -> nullopt).
 std::optional<std::string> new_password_arg(const pg::Args& args, int n);
+
+// A page size: NULL -> kDefaultPageSize; 1..kMaxPageSize.
+int32_t page_limit_arg(const pg::Args& args, int n);
+// A page cursor (core/pages.hpp) as a previous page returned it: NULL -> nullopt (first page).
+std::optional<PageCursor> cursor_arg(const pg::Args& args, int n);
 
 // An int4 argument: NULL -> nullopt.
 std::optional<int32_t> optional_int32_arg(const pg::Args& args, int n);

@@ -35,6 +35,7 @@ struct ErrorCode {
     X(INVALID_TTL, Input, "QR time-to-live outside 30..86400 seconds") \
     X(INVALID_QR_FORMAT, Input, "the scanned text is not an mps QR token") \
     X(INVALID_TAG, Input, "p_tag is not a JSON object or is larger than 4 kB") \
+    X(SETTLEMENT_PERIOD_INVALID, Input, "the settlement period does not fit its mode (a whole day for t_plus_1, a whole month for monthly) or has not ended yet") \
     X(INSUFFICIENT_BALANCE, Business, "the card balance does not cover the discounted amount") \
     X(QR_EXPIRED_OR_INVALID, Business, "no live QR code matches: unknown, expired, rotated or revoked") \
     X(CARD_NOT_ACTIVE, Business, "the card is frozen, closed or expired") \
@@ -52,12 +53,16 @@ struct ErrorCode {
     X(INSUFFICIENT_POINTS, Business, "the points change would take the card below zero points") \
     X(RECHARGE_ORDER_NOT_PENDING, Business, "the recharge order was cancelled or expired, or is already paid") \
     X(AMOUNT_MISMATCH, Business, "the confirmed amount differs from the recharge order's amount") \
+    X(SETTLEMENT_STATUS_TRANSITION_INVALID, Business, "a settlement moves only pending -> confirmed -> paid, or to failed before it is paid") \
+    X(READ_COMMITTED_REQUIRED, Business, "the call must run in a READ COMMITTED transaction (it waits for transactions still running and must then see them)") \
     X(PERMISSION_DENIED, Denied, "the caller may not do this to this object") \
     X(COUNTER_TOPUP_DISABLED, Denied, "the merchant may not take counter top-ups (a platform administrator switches them on)") \
     X(CARD_NOT_FOUND, NotFound, "no card with that id (or not visible to the caller)") \
     X(ORIGINAL_TX_NOT_FOUND, NotFound, "no payment with that number at this merchant") \
     X(MEMBER_NOT_FOUND, NotFound, "no member with that id or number") \
     X(RECHARGE_ORDER_NOT_FOUND, NotFound, "no recharge order with that id (or not visible to the caller)") \
+    X(SETTLEMENT_NOT_FOUND, NotFound, "no settlement with that id (or not visible to the caller)") \
+    X(TRANSACTION_NOT_FOUND, NotFound, "no transaction with that number (or not visible to the caller)") \
     X(IDEMPOTENCY_KEY_REUSED, Conflict, "the idempotency key was already used for a different request") \
     X(EXTERNAL_ORDER_ID_REUSED, Conflict, "the merchant's external order id was already used for a different request") \
     X(EXTERNAL_ID_ALREADY_BOUND, Conflict, "that external login (provider, id) already belongs to a member") \
@@ -66,6 +71,7 @@ struct ErrorCode {
     X(CARD_ALREADY_HAS_ADMIN, Conflict, "the corporate card already has an admin (enterprise_set_initial_admin)") \
     X(ALREADY_BOUND, Conflict, "the member is already bound to the card in another role") \
     X(RECHARGE_ORDER_ALREADY_PAID, Conflict, "the recharge order was paid with another provider transaction id") \
+    X(SETTLEMENT_PERIOD_OVERLAPS, Conflict, "another settlement of the merchant covers part of the period") \
     X(LEVEL_LADDER_INVALID, Integrity, "a change to the level ladder would leave a gap, an overlap, no level at 0 points or a closed top") \
     X(EXTENSION_VERSION_MISMATCH, Internal, "mps.so and the extension's SQL in this database are of different versions: run ALTER EXTENSION mps UPDATE") \
     X(INTERNAL_ERROR, Internal, "a defect inside mps (a C++ exception); DETAIL names the function")

@@ -36,20 +36,20 @@ ParsedCents parse_cents(std::string_view text) noexcept {
     return {ParseStatus::Ok, negative ? -cents : cents};
 }
 
-std::optional<int32_t> parse_thousandths(std::string_view text) noexcept {
+std::optional<int64_t> parse_fixed(std::string_view text, int decimals) noexcept {
     size_t i = 0;
     int64_t units = 0;
     size_t int_digits = 0;
     for (; i < text.size() && text[i] >= '0' && text[i] <= '9'; ++i, ++int_digits) {
         units = units * 10 + (text[i] - '0');
-        if (units > 1) return std::nullopt;
+        if (units > 1000000) return std::nullopt;  // far beyond any rate or discount
     }
-    int32_t frac = 0;
-    size_t frac_digits = 0;
+    int64_t frac = 0;
+    int frac_digits = 0;
     if (i < text.size() && text[i] == '.') {
         for (++i; i < text.size() && text[i] >= '0' && text[i] <= '9'; ++i, ++frac_digits) {
             const int digit = text[i] - '0';
-            if (frac_digits < 3) {
+            if (frac_digits < decimals) {
                 frac = frac * 10 + digit;
             } else if (digit != 0) {
                 return std::nullopt;
@@ -57,10 +57,23 @@ std::optional<int32_t> parse_thousandths(std::string_view text) noexcept {
         }
     }
     if (i != text.size() || (int_digits == 0 && frac_digits == 0)) return std::nullopt;
-    for (size_t d = frac_digits; d < 3; ++d) frac *= 10;
-    const int64_t value = units * 1000 + frac;
-    if (value <= 0 || value > kFullPriceThousandths) return std::nullopt;
-    return int32_t(value);
+    int64_t scale = 1;
+    for (int d = 0; d < decimals; ++d) scale *= 10;
+    for (int d = frac_digits; d < decimals; ++d) frac *= 10;
+    return units * scale + frac;
+}
+
+std::optional<int32_t> parse_thousandths(std::string_view text) noexcept {
+    const std::optional<int64_t> v = parse_fixed(text, 3);
+    if (!v || *v <= 0 || *v > kFullPriceThousandths) return std::nullopt;
+    return int32_t(*v);
+}
+
+int64_t apply_rate(int64_t cents, int32_t ten_thousandths) noexcept {
+    const int64_t product = cents * ten_thousandths;  // |cents| <= 1e14, rate < 1e4: no overflow
+    const int64_t magnitude = product < 0 ? -product : product;
+    const int64_t rounded = (magnitude + 5000) / 10000;  // half away from zero
+    return product < 0 ? -rounded : rounded;
 }
 
 std::string format_cents(int64_t cents) {

@@ -25,9 +25,17 @@ struct ParsedCents {
 // (trailing zeros are fine: "1.500" is 150 cents) and magnitudes over kMaxCents.
 ParsedCents parse_cents(std::string_view text) noexcept;
 
+// A non-negative plain decimal ("0.85", "1", "0.0060") scaled by 10^decimals; nullopt for a
+// sign, NaN, more significant decimals than that, or anything else.
+std::optional<int64_t> parse_fixed(std::string_view text, int decimals) noexcept;
+
 // A discount as numeric text ("0.85", "0.850", "1") in thousandths; nullopt unless it is a
 // plain decimal with at most three significant decimals in (0, 1].
 std::optional<int32_t> parse_thousandths(std::string_view text) noexcept;
+
+// round_half_away_from_zero(cents × rate / 10000): a fee at a rate in ten-thousandths
+// (0.0060 is 60), identical to round(amount * rate, 2). |cents| must stay within 1e14.
+int64_t apply_rate(int64_t cents, int32_t ten_thousandths) noexcept;
 
 // "1234.50" / "-0.05": the text numeric_in accepts for an amount of cents.
 std::string format_cents(int64_t cents);

@@ -88,6 +88,30 @@ const char* const kLedgerChecks[] = {
     " UNION ALL "
     "SELECT 'recharge_order', o.tx_id::text, format('%s paid orders share one recharge transaction', count(*))"
     "  FROM app.recharge_orders o WHERE o.tx_id IS NOT NULL GROUP BY o.tx_id HAVING count(*) > 1",
+    // each settlement's figures are the sums of its lines; each line is its transaction, of the
+    // settlement's merchant and period (a transaction is in one settlement at most: lines are keyed by it)
+    "SELECT 'settlement_figures', s.id::text,"
+    "       format('figures %s/%s %s/%s %s/%s %s/%s but lines %s/%s %s/%s %s/%s %s/%s', s.payments_count,"
+    "              s.payments_total, s.refunds_count, s.refunds_total, s.vouchers_count, s.vouchers_total,"
+    "              s.topups_count, s.topups_total, l.pc, l.pt, l.rc, l.rt, l.vc, l.vt, l.tc, l.tt)"
+    "  FROM app.settlements s"
+    "  LEFT JOIN LATERAL (SELECT count(*) FILTER (WHERE kind = 'payment') AS pc,"
+    "                            COALESCE(sum(amount) FILTER (WHERE kind = 'payment'), 0) AS pt,"
+    "                            count(*) FILTER (WHERE kind = 'refund') AS rc,"
+    "                            COALESCE(sum(amount) FILTER (WHERE kind = 'refund'), 0) AS rt,"
+    "                            count(*) FILTER (WHERE kind = 'merchant_voucher') AS vc,"
+    "                            COALESCE(sum(amount) FILTER (WHERE kind = 'merchant_voucher'), 0) AS vt,"
+    "                            count(*) FILTER (WHERE kind = 'counter_topup') AS tc,"
+    "                            COALESCE(sum(amount) FILTER (WHERE kind = 'counter_topup'), 0) AS tt"
+    "                       FROM app.settlement_lines WHERE settlement_id = s.id) l ON true"
+    " WHERE (s.payments_count, s.payments_total, s.refunds_count, s.refunds_total, s.vouchers_count,"
+    "        s.vouchers_total, s.topups_count, s.topups_total) IS DISTINCT FROM (l.pc, l.pt, l.rc, l.rt, l.vc, l.vt, l.tc, l.tt)"
+    "    OR s.fee <> round((s.payments_total - s.refunds_total) * s.fee_rate, 2)",
+    "SELECT 'settlement_line', l.tx_no, 'settlement line does not match its transaction, merchant or period'"
+    "  FROM app.settlement_lines l JOIN app.settlements s ON s.id = l.settlement_id"
+    " WHERE NOT EXISTS (SELECT 1 FROM app.transactions t WHERE t.id = l.tx_id AND t.created_at = l.tx_created_at"
+    "                      AND t.merchant_id = s.merchant_id AND t.final_amount = l.amount AND t.tx_no = l.tx_no)"
+    "    OR l.merchant_id <> s.merchant_id OR l.tx_created_at < s.period_start OR l.tx_created_at >= s.period_end",
     // a closed or expired voucher holds no money (what was left was written off)
     "SELECT 'voucher_closed', c.id::text, format('%s voucher still holds %s', c.status, c.balance)"
     "  FROM app.member_cards c"

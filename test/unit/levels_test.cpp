@@ -75,3 +75,19 @@ TAP_SUITE(levels_discount_text) {
     tap::ok(!parse_thousandths("NaN") && !parse_thousandths("") && !parse_thousandths("."), "NaN and empty text are refused");
     tap::ok(!parse_thousandths("10") && !parse_thousandths("2"), "2 and 10 are refused");
 }
+
+TAP_SUITE(money_rates) {
+    tap::ok(parse_fixed("0.0060", 4) == std::optional<int64_t>(60), "0.0060 is 60 ten-thousandths");
+    tap::ok(parse_fixed("0", 4) == std::optional<int64_t>(0), "0 is 0");
+    tap::ok(parse_fixed("0.00600", 4) == std::optional<int64_t>(60), "trailing zeros are no decimals");
+    tap::ok(!parse_fixed("0.00605", 4), "a fifth decimal is refused");
+    tap::ok(!parse_fixed("-0.01", 4), "a sign is refused");
+    tap::is(apply_rate(10000, 60), int64_t(60), "0.6% of 100.00 is 0.60");
+    tap::is(apply_rate(12345, 60), int64_t(74), "0.6% of 123.45 is 0.7407 -> 0.74");
+    tap::is(apply_rate(12500, 4), int64_t(5), "0.04% of 125.00 is 0.05 exactly");
+    tap::is(apply_rate(1250, 4), int64_t(1), "0.04% of 12.50 is 0.005 -> 0.01 (half away from zero)");
+    tap::is(apply_rate(-1250, 4), int64_t(-1), "and -0.005 -> -0.01");
+    tap::is(apply_rate(0, 9999), int64_t(0), "nothing costs nothing");
+    tap::is(apply_rate(99999999999999, 9999), int64_t(99989999999999),
+            "the largest settlement total at the largest rate does not overflow");
+}
