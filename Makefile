@@ -46,7 +46,7 @@ REGRESS_OPTS = --load-extension=$(EXTENSION)
 ISOLATION      = $(shell sed -e 's/\#.*//' -e '/^[[:space:]]*$$/d' test/isolation_schedule)
 ISOLATION_OPTS = --inputdir=test/isolation --load-extension=$(EXTENSION)
 
-PG_CPPFLAGS = -Isrc -isystem $(shell $(PG_CONFIG) --includedir-server)
+PG_CPPFLAGS = -Isrc -isystem $(shell $(PG_CONFIG) --includedir-server) -DMPS_EXTVERSION='"$(EXTVERSION)"'
 SHLIB_LINK += -lsodium -lstdc++
 EXTRA_CLEAN = results output_iso regression.diffs regression.out src/*/*.o src/*.o src/*/*.d src/*.d \
 	test/unit/run test/unit/*.o test/unit/*.d

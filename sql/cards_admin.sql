@@ -274,4 +274,26 @@ ROLLBACK;
 -- An expired card cannot be frozen (nor does it pay: CARD_NOT_ACTIVE).
 SELECT app.freeze_card(:'exp_prepaid');
 \echo :SQLSTATE
+-- Corrections never touch vouchers, closed or expired cards.
+SELECT * FROM app.adjust_card_balance(:'exp_voucher', 5.00, 'oops', 'fix-v');
+\echo :SQLSTATE
+SELECT * FROM app.adjust_card_balance(:'exp_prepaid', 5.00, 'oops', 'fix-e');
+\echo :SQLSTATE
+
+--------------------------------------------------------------------------------------------
+-- A shared card frozen by one holder: another member who uses it cannot lift the freeze (the
+-- phone thief); the holder who froze it and the card's owner can
+--------------------------------------------------------------------------------------------
+SELECT card_id AS shared FROM app.create_prepaid_card(:'u_amy') \gset
+SELECT app.bind_member_to_card(:'shared', :'u_ben') AS ben_bound;
+BEGIN; :as_ben SELECT app.freeze_card(:'shared', 'lost phone') AS ben_froze; COMMIT;
+SELECT frozen_by, frozen_by_member_id = :'u_ben' AS by_ben FROM app.member_cards WHERE id = :'shared';
+BEGIN; :as_amy SELECT app.unfreeze_card(:'shared') AS owner_unfreezes; COMMIT;
+BEGIN; :as_amy SELECT app.freeze_card(:'shared', 'lost phone') AS amy_froze; COMMIT;
+BEGIN; :as_ben
+SELECT app.unfreeze_card(:'shared');
+\echo :SQLSTATE
+ROLLBACK;
+BEGIN; :as_amy SELECT app.unfreeze_card(:'shared') AS amy_unfreezes; COMMIT;
+SELECT status, frozen_by, frozen_by_member_id FROM app.member_cards WHERE id = :'shared';
 SELECT * FROM app.verify_ledger();

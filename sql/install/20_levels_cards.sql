@@ -103,6 +103,7 @@ CREATE TABLE app.member_cards (
     -- After 5 wrong binding passwords within 15 minutes every password is refused until then;
     -- failures before this time do not count towards the next lockout (a new password sets it).
     password_locked_until timestamptz,
+    frozen_by_member_id   uuid,  -- the holder who froze it (frozen_by = 'holder')
     CONSTRAINT member_cards_stored_type CHECK (card_type::text IN ('standard', 'prepaid', 'corporate', 'voucher')),
     CONSTRAINT member_cards_company CHECK (card_type::text <> 'corporate' OR company_name IS NOT NULL)
 );

@@ -111,7 +111,8 @@ ALTER TABLE app.member_cards
   ADD COLUMN company_name text CHECK (length(btrim(company_name)) BETWEEN 1 AND 200),
   ADD COLUMN voucher_merchant_id uuid,
   ADD COLUMN frozen_by text CHECK (frozen_by IN ('admin', 'holder')),
-  ADD COLUMN password_locked_until timestamptz;
+  ADD COLUMN password_locked_until timestamptz,
+  ADD COLUMN frozen_by_member_id uuid;
 -- 0.1.0 had no RPC that issued corporate cards: rows written directly get the company name the
 -- card number gives.
 UPDATE app.member_cards SET company_name = card_no WHERE card_type = 'corporate' AND company_name IS NULL;

@@ -4,6 +4,17 @@
 
 namespace mps {
 
+namespace {
+
+// Characters of UTF-8 text (the column's length counts characters, not bytes).
+size_t characters(const std::string& s) {
+    size_t n = 0;
+    for (unsigned char c : s) n += (c & 0xC0) != 0x80;
+    return n;
+}
+
+}  // namespace
+
 std::optional<std::string> ladder_problem(std::vector<Level> ladder) {
     if (ladder.empty()) return "The ladder has no levels.";
     std::sort(ladder.begin(), ladder.end(), [](const Level& a, const Level& b) { return a.min_points < b.min_points; });
@@ -11,7 +22,7 @@ std::optional<std::string> ladder_problem(std::vector<Level> ladder) {
         const Level& cur = ladder[i];
         const std::string n = std::to_string(cur.level);
         if (cur.level < 0) return "Level " + n + " has a negative number.";
-        if (cur.name.empty() || cur.name.size() > 64) return "Level " + n + " needs a name of 1 to 64 characters.";
+        if (cur.name.empty() || characters(cur.name) > 64) return "Level " + n + " needs a name of 1 to 64 characters.";
         if (cur.discount <= 0 || cur.discount > 1000) return "Level " + n + " has a discount outside (0, 1].";
         if (cur.max_points && *cur.max_points < cur.min_points) return "Level " + n + " ends before it starts.";
         if (i == 0) {

@@ -10,7 +10,13 @@
 #include "pg/guard.hpp"
 
 extern "C" {
+#include "access/genam.h"
+#include "access/table.h"
+#include "catalog/pg_extension.h"
 #include "catalog/pg_proc.h"
+#include "commands/extension.h"
+#include "utils/fmgroids.h"
+#include "utils/rel.h"
 }
 
 namespace mps::pg {
@@ -90,6 +96,49 @@ void copy_text(char* dst, size_t size, const char* src) noexcept { std::snprintf
 
 }  // namespace
 
+namespace {
+
+// The mps version this database's SQL is (pg_extension.extversion); empty when not installed.
+std::string installed_version() {
+    const char* v = call([]() -> const char* {
+        Relation rel = table_open(ExtensionRelationId, AccessShareLock);
+        ScanKeyData key;
+        ScanKeyInit(&key, Anum_pg_extension_extname, BTEqualStrategyNumber, F_NAMEEQ, CStringGetDatum("mps"));
+        SysScanDesc scan = systable_beginscan(rel, ExtensionNameIndexId, true, nullptr, 1, &key);
+        HeapTuple tuple = systable_getnext(scan);
+        const char* found = nullptr;
+        if (HeapTupleIsValid(tuple)) {
+            bool isnull = true;
+            const Datum d = heap_getattr(tuple, Anum_pg_extension_extversion, RelationGetDescr(rel), &isnull);
+            if (!isnull) found = text_to_cstring(DatumGetTextPP(d));
+        }
+        systable_endscan(scan);
+        table_close(rel, AccessShareLock);
+        return found;
+    });
+    return v ? std::string(v) : std::string();
+}
+
+// Refuses every call while this database's SQL is of another version than this mps.so (after
+// installing a new package, before ALTER EXTENSION mps UPDATE): the C++ reads tables and columns
+// of its own version. Looked up until it matches once per backend; not while CREATE or ALTER
+// EXTENSION runs its script.
+void require_installed_version() {
+    static bool matched = false;
+    if (matched || creating_extension) return;
+    const std::string installed = installed_version();
+    if (installed == MPS_EXTVERSION) {
+        matched = true;
+        return;
+    }
+    fail(err::EXTENSION_VERSION_MISMATCH,
+         "This database has the SQL of mps " + (installed.empty() ? std::string("(none)") : installed) +
+             "; the installed mps.so is " MPS_EXTVERSION ".",
+         "Run ALTER EXTENSION mps UPDATE (or install the mps.so of the database's version).");
+}
+
+}  // namespace
+
 Datum run_entry(FunctionCallInfo fcinfo, const EntryPoint& entry, EntryBody body) {
     EntryCall frame(fcinfo, g_current_call);
     g_current_call = &frame;
@@ -106,6 +155,7 @@ Datum run_entry(FunctionCallInfo fcinfo, const EntryPoint& entry, EntryBody body
                  std::string(entry.symbol()) + " is declared with " + std::to_string(fcinfo->nargs) +
                      " parameters in this database, but this mps.so knows " + std::to_string(entry.param_count()) + ".",
                  "Install the mps.so of the extension version in this database, or run ALTER EXTENSION mps UPDATE.");
+        require_installed_version();
         const Args args(fcinfo, entry);
         // Guarded like any call into PostgreSQL, so that even a PostgreSQL error raised outside
         // pg::call comes back here as a PgError instead of jumping over this frame.

@@ -186,32 +186,39 @@ struct CardForChange {
     LockedCard card;
     bool admin = false;
     bool holder = false;  // the caller may use the card (core/cards.hpp)
+    CardHolder standing;  // the caller's standing (holders only)
     std::optional<std::string> frozen_by;
+    std::optional<Uuid> frozen_by_member;  // the holder who froze it
 };
 
 CardForChange card_for_change(Spi& spi, const Caller& caller, const Uuid& card_id, const char* action) {
     CardForChange c;
     c.admin = is_platform_admin(spi, caller);
+    // The card's lock first, then the caller's standing (a binding removed meanwhile is seen).
+    std::optional<LockedCard> card = lock_card(spi, card_id);
     if (!c.admin) {
-        CardHolder holder = card_holder(spi, caller, card_id);
-        c.holder = holder.may_use() && holder.member_active;
+        c.standing = card_holder(spi, caller, card_id);
+        c.holder = c.standing.may_use() && c.standing.member_active;
         if (!c.holder) fail(err::PERMISSION_DENIED, std::string("The caller may not ") + action + " this card.");
     }
-    std::optional<LockedCard> card = lock_card(spi, card_id);
     if (!card) fail(err::CARD_NOT_FOUND, "No card with this id.");
     c.card = *card;
-    static Statement frozen(SPI_OK_SELECT, "SELECT frozen_by FROM app.member_cards WHERE id = $1", {UUIDOID});
+    static Statement frozen(SPI_OK_SELECT, "SELECT frozen_by, frozen_by_member_id FROM app.member_cards WHERE id = $1",
+                            {UUIDOID});
     SpiResult r = spi.run(frozen, {p_uuid(card_id)});
     if (!r[0].is_null(1)) c.frozen_by = r[0].string(1);
+    c.frozen_by_member = r[0].opt_uuid(2);
     return c;
 }
 
-void set_frozen(Spi& spi, const Uuid& card_id, const std::optional<std::string>& frozen_by) {
+void set_frozen(Spi& spi, const Uuid& card_id, const std::optional<std::string>& frozen_by,
+                const std::optional<Uuid>& member) {
     static Statement stmt(SPI_OK_UPDATE,
                           "UPDATE app.member_cards SET status = CASE WHEN $2::text IS NULL THEN 'active'"
-                          "       ELSE 'frozen' END::app.card_status, frozen_by = $2, updated_at = now() WHERE id = $1",
-                          {UUIDOID, TEXTOID});
-    spi.run(stmt, {p_uuid(card_id), p_opt_text(frozen_by)});
+                          "       ELSE 'frozen' END::app.card_status, frozen_by = $2, frozen_by_member_id = $3,"
+                          "       updated_at = now() WHERE id = $1",
+                          {UUIDOID, TEXTOID, UUIDOID});
+    spi.run(stmt, {p_uuid(card_id), p_opt_text(frozen_by), p_opt_uuid(member)});
 }
 
 }  // namespace
@@ -230,7 +237,7 @@ MPS_ENTRY(mps_freeze_card, p_card_id, p_reason) {
     const std::string by = c.admin ? "admin" : "holder";
     const bool changes = c.card.status == CardStatus::Active || (c.frozen_by == "holder" && by == "admin");
     if (changes) {
-        set_frozen(spi, card_id, by);
+        set_frozen(spi, card_id, by, c.admin ? std::nullopt : c.standing.member_id);
         end_live_qr(spi, card_id, QrEnd::Revoked);
         audit(spi, caller, "card.freeze", "card", format_uuid(card_id),
               JsonObject().add("frozen_by", by).add("reason", reason));
@@ -253,7 +260,12 @@ MPS_ENTRY(mps_unfreeze_card, p_card_id, p_reason) {
     if (!c.admin && c.frozen_by != "holder")
         fail(err::PERMISSION_DENIED, "An administrator froze this card; only an administrator unfreezes it.",
              "Contact support.");
-    set_frozen(spi, card_id, std::nullopt);
+    // A holder lifts its own freeze; the card's managers (a prepaid card's owner, a corporate
+    // card's admins) lift any holder's: not another member who merely uses the card.
+    if (!c.admin && c.frozen_by_member != c.standing.member_id &&
+        !manages_card(c.card.type, c.standing.standing))
+        fail(err::PERMISSION_DENIED, "Another holder froze this card; that holder or the card's owner unfreezes it.");
+    set_frozen(spi, card_id, std::nullopt, std::nullopt);
     audit(spi, caller, "card.unfreeze", "card", format_uuid(card_id),
           JsonObject().add("was_frozen_by", c.frozen_by).add("reason", reason));
     spi.finish();
@@ -329,6 +341,11 @@ MPS_ENTRY(mps_adjust_card_balance, p_card_id, p_amount, p_reason, p_idempotency_
     }
     std::optional<LockedCard> card = lock_card(spi, card_id);
     if (!card) fail(err::CARD_NOT_FOUND, "No card with this id.");
+    // A voucher holds its face value and nothing else; a closed or expired card holds what it had.
+    if (card->type == CardType::Voucher)
+        fail(err::CARD_TYPE_MISMATCH, "A voucher's balance is its face value: it is not corrected.");
+    if (card->status == CardStatus::Closed || card->status == CardStatus::Expired)
+        fail(err::CARD_NOT_ACTIVE, "The card is " + std::string(label(card->status)) + ".");
     std::optional<int64_t> after = add_cents(card->balance, amount);
     if (!after && amount < 0)
         fail(err::INSUFFICIENT_BALANCE, "The card holds " + format_cents(card->balance) + "; a correction of " +

@@ -3,9 +3,9 @@
 //
 // Statements on the way (all prepared once per backend): merchant + caller's staff role,
 // idempotency / order claims in the merchant's scope (only when keys are given), QR digest ->
-// code consumed and card locked FOR UPDATE (one unique-index lookup), and one statement
-// (common/movements.cpp) that updates the card with the ladder and writes the transaction,
-// registry, point-ledger and audit rows.
+// card (one unique-index lookup), the card locked FOR UPDATE, the code checked and consumed
+// under that lock, and one statement (common/movements.cpp) that updates the card with the
+// ladder and writes the transaction, registry, point-ledger and audit rows.
 #include <algorithm>
 #include <string>
 
@@ -85,46 +85,49 @@ MPS_ENTRY(mps_merchant_charge_by_qr, p_merchant_code, p_qr_plain, p_raw_price, p
         return Datum(0);
     }
 
-    // The live QR of the card, and the card, locked. A concurrent rotation updates the QR row;
-    // the lock waits for it and the re-checked digest no longer matches. Unless the deployment
-    // lets a code pay until it expires (mps.qr_reuse_within_ttl), the scan consumes the code:
-    // it is deleted and its history row ended as used; if the charge then fails, the error
-    // rolls that back and the code stays live. A second charge with the same code waits for
-    // the first and finds nothing. Expiry is judged now (clock_timestamp()), not at BEGIN.
-#define MPS_CHARGE_SCAN_COLUMNS                                                                           \
-    "SELECT " MPS_CARD_COLUMNS                                                                            \
-    ", q.expires_at <= clock_timestamp(),"                                                                \
-    "       (SELECT (min(cc.fixed_discount) * 1000)::int4 FROM app.card_bindings b"                       \
-    "          JOIN app.member_cards cc ON cc.id = b.card_id"                                             \
-    "         WHERE c.card_type = 'standard' AND b.member_id = c.owner_member_id AND b.status = 'active'" \
-    "           AND cc.card_type = 'corporate' AND cc.status = 'active'"                                  \
-    "           AND (cc.expires_at IS NULL OR cc.expires_at > clock_timestamp()))"
+    // The card behind the code, then the card locked, then the code checked again under the lock
+    // and (unless the deployment lets a code pay until it expires, mps.qr_reuse_within_ttl)
+    // consumed: deleted, its history row ended as used; an error later rolls that back and the
+    // code stays live. The card lock comes before any QR row lock, as in every RPC that changes a
+    // card's code (rotate, revoke, freeze, unbind, expiry), so none of them can deadlock with a
+    // charge. A rotation or a second charge with the same code that held the card lock first has
+    // replaced or consumed the code: the check under the lock finds nothing. Expiry is judged now
+    // (clock_timestamp()), not at BEGIN.
+    static Statement find(SPI_OK_SELECT, "SELECT card_id FROM app.card_qr_state WHERE token_digest = $1", {BYTEAOID});
+    const char* invalid = "This QR code is not valid: unknown, expired, used, rotated or revoked.";
+    const char* refresh = "Ask the member to refresh the QR code.";
+    SpiResult found = spi.run(find, {p_bytea(digest.data(), digest.size())});
+    if (found.empty()) fail(err::QR_EXPIRED_OR_INVALID, invalid, refresh);
+    const Uuid card_id = found[0].uuid(1);
+    static Statement scan(SPI_OK_SELECT,
+                          "SELECT " MPS_CARD_COLUMNS
+                          ",      (SELECT (min(cc.fixed_discount) * 1000)::int4 FROM app.card_bindings b"
+                          "          JOIN app.member_cards cc ON cc.id = b.card_id"
+                          "         WHERE c.card_type = 'standard' AND b.member_id = c.owner_member_id"
+                          "           AND b.status = 'active' AND cc.card_type = 'corporate' AND cc.status = 'active'"
+                          "           AND (cc.expires_at IS NULL OR cc.expires_at > clock_timestamp()))"
+                          "  FROM app.member_cards c WHERE c.id = $1 FOR UPDATE",
+                          {UUIDOID});
+    SpiResult r = spi.run(scan, {p_uuid(card_id)});
+    if (r.empty()) fail(err::QR_EXPIRED_OR_INVALID, invalid, refresh);
     static Statement consume(SPI_OK_SELECT,
-                             "WITH q AS (DELETE FROM app.card_qr_state s WHERE s.token_digest = $1"
+                             "WITH q AS (DELETE FROM app.card_qr_state s WHERE s.token_digest = $1 AND s.card_id = $2"
                              "           RETURNING s.card_id, s.token_digest, s.expires_at),"
                              " h AS (UPDATE app.card_qr_history h SET ended_at = clock_timestamp(), end_reason = 'used'"
                              "         FROM q WHERE h.card_id = q.card_id AND h.token_digest = q.token_digest"
-                             "          AND h.ended_at IS NULL) " MPS_CHARGE_SCAN_COLUMNS
-                             "  FROM q"
-                             "  JOIN app.member_cards c ON c.id = q.card_id"
-                             "   FOR UPDATE OF c",
-                             {BYTEAOID});
-    static Statement reuse(SPI_OK_SELECT,
-                           MPS_CHARGE_SCAN_COLUMNS
-                           "  FROM app.card_qr_state q"
-                           "  JOIN app.member_cards c ON c.id = q.card_id"
-                           " WHERE q.token_digest = $1"
-                           "   FOR UPDATE OF c, q",
-                           {BYTEAOID});
-#undef MPS_CHARGE_SCAN_COLUMNS
-    SpiResult r = spi.run(qr_reuse_within_ttl ? reuse : consume, {p_bytea(digest.data(), digest.size())});
-    if (r.empty())
-        fail(err::QR_EXPIRED_OR_INVALID, "This QR code is not valid: unknown, expired, used, rotated or revoked.",
-             "Ask the member to refresh the QR code.");
+                             "          AND h.ended_at IS NULL)"
+                             "SELECT q.expires_at <= clock_timestamp() FROM q",
+                             {BYTEAOID, UUIDOID});
+    static Statement still_live(SPI_OK_SELECT,
+                                "SELECT expires_at <= clock_timestamp() FROM app.card_qr_state"
+                                " WHERE token_digest = $1 AND card_id = $2",
+                                {BYTEAOID, UUIDOID});
+    SpiResult code = spi.run(qr_reuse_within_ttl ? still_live : consume,
+                             {p_bytea(digest.data(), digest.size()), p_uuid(card_id)});
+    if (code.empty()) fail(err::QR_EXPIRED_OR_INVALID, invalid, refresh);
+    if (code[0].boolean(1)) fail(err::QR_EXPIRED_OR_INVALID, "This QR code has expired.", refresh);
     const Row row = r[0];
     const LockedCard card = read_card(row);
-    if (row.boolean(kCardColumns + 1))
-        fail(err::QR_EXPIRED_OR_INVALID, "This QR code has expired.", "Ask the member to refresh the QR code.");
     require_active(card);
     if (card.type == CardType::Voucher && card.voucher_merchant_id && *card.voucher_merchant_id != merchant.id)
         fail(err::CARD_NOT_ACCEPTED_HERE, "This voucher is redeemable only at the merchant that issued it.");
@@ -134,7 +137,7 @@ MPS_ENTRY(mps_merchant_charge_by_qr, p_merchant_code, p_qr_plain, p_raw_price, p
     int32_t discount = kFullPriceThousandths;
     if (earns_points(card.type)) {
         discount = card.discount;
-        if (!row.is_null(kCardColumns + 2)) discount = std::min(discount, row.thousandths(kCardColumns + 2));
+        if (!row.is_null(kCardColumns + 1)) discount = std::min(discount, row.thousandths(kCardColumns + 1));
     } else if (card.type == CardType::Corporate && card.fixed_discount) {
         discount = *card.fixed_discount;
     }

@@ -254,6 +254,15 @@ Datum set_member_status(const Args& args, int id_arg, int reason_arg, PartyStatu
     Caller caller = current_caller();
     Spi spi;
     require_platform_admin(spi, caller, "suspend or reactivate members");
+    // The member's cards first (the lock every card RPC takes first): a QR code being minted by
+    // the member right now is either committed before (and ended below) or sees the suspension.
+    static Statement cards(SPI_OK_SELECT,
+                           "SELECT c.id FROM app.member_cards c"
+                           " WHERE c.owner_member_id = $1"
+                           "    OR c.id IN (SELECT b.card_id FROM app.card_bindings b WHERE b.member_id = $1 AND b.status = 'active')"
+                           " ORDER BY c.id FOR UPDATE OF c",
+                           {UUIDOID});
+    if (to == PartyStatus::Suspended) spi.run(cards, {p_uuid(member_id)});
     static Statement stmt(SPI_OK_SELECT,
                           "WITH m AS (SELECT id, status, user_id FROM app.member_profiles WHERE id = $1 FOR UPDATE),"
                           " u AS (UPDATE app.member_profiles x SET status = $2::app.member_status, updated_at = now()"

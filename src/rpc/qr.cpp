@@ -51,11 +51,13 @@ MPS_ENTRY(mps_rotate_card_qr, p_card_id, p_card_type, p_ttl_seconds) {
 
     Caller caller = current_caller();
     Spi spi;
+    // The card's lock first, then who the caller is to it: a binding removed (or a member
+    // suspended) by a call that held the lock is seen here, so no code is minted after it.
+    std::optional<LockedCard> card = lock_card(spi, card_id);
     const CardType type = authorize_card_qr(spi, caller, card_id, "rotate the QR code");
     if (expected_type && *expected_type != type)
         fail(err::CARD_TYPE_MISMATCH,
              "The card is a " + std::string(label(type)) + " card, not " + std::string(label(*expected_type)) + ".");
-    std::optional<LockedCard> card = lock_card(spi, card_id);
     if (!card) fail(err::CARD_NOT_FOUND, "No card with this id.");
     require_active(*card);
 
@@ -99,8 +101,8 @@ MPS_ENTRY(mps_revoke_card_qr, p_card_id) {
     const Uuid card_id = required_uuid_arg(args, p_card_id);
     Caller caller = current_caller();
     Spi spi;
-    authorize_card_qr(spi, caller, card_id, "revoke the QR code");
     lock_card(spi, card_id);
+    authorize_card_qr(spi, caller, card_id, "revoke the QR code");
     const bool revoked = end_live_qr(spi, card_id, QrEnd::Revoked);
     audit(spi, caller, "qr.revoke", "card", format_uuid(card_id), JsonObject().add_bool("had_live_code", revoked));
     spi.finish();

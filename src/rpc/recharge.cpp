@@ -84,6 +84,13 @@ void take_from_daily_limit(Spi& spi, const Uuid& merchant_id, const CounterTopup
                  format_cents(limits.max_per_day) + ".");
 }
 
+// Under the card's lock, the member's standing again: a binding removed by a call that held the
+// lock first no longer counts.
+void require_still_holder(Spi& spi, const Caller& caller, const Uuid& card_id) {
+    const CardHolder holder = card_holder(spi, caller, card_id);
+    if (!holder.may_use() || !holder.member_active) fail(err::PERMISSION_DENIED, "The caller may not recharge this card.");
+}
+
 // A member's recharge request while self-service recharge is off.
 struct OrderRequest {
     Uuid card_id;
@@ -101,6 +108,7 @@ struct OrderRequest {
 void create_order(Spi& spi, const Caller& caller, TableResult& out, const Uuid& member_id, const OrderRequest& rq) {
     std::optional<LockedCard> card = lock_card(spi, rq.card_id);
     if (!card) fail(err::CARD_NOT_FOUND, "No card with this id.");
+    require_still_holder(spi, caller, rq.card_id);
     require_active(*card);
     static Statement insert(
         SPI_OK_INSERT_RETURNING,
@@ -257,6 +265,7 @@ Datum recharge(const Args& args, Kind kind) {
     }
     std::optional<LockedCard> card = lock_card(spi, card_id);
     if (!card) fail(err::CARD_NOT_FOUND, "No card with this id.");
+    if (owner.scope == KeyScope::Member) require_still_holder(spi, caller, card_id);
     if (!accepts(kind, card->type))
         fail(err::CARD_TYPE_MISMATCH,
              std::string(name_of(kind)) + " does not accept a " + std::string(label(card->type)) + " card.");

@@ -53,6 +53,9 @@ TAP_SUITE(levels_ladder) {
     l[1].name = "";
     refused(l, "a level without a name");
     l = default_ladder();
+    l[1].name = "鑽石會員鑽石會員鑽石會員鑽石會員鑽石會員鑽石會員";  // 24 characters, 72 bytes
+    tap::ok(!ladder_problem(l), "a name's length counts characters, not bytes");
+    l = default_ladder();
     l[1].discount = 0;
     refused(l, "a discount of 0");
     l = default_ladder();
