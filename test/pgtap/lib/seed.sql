@@ -85,5 +85,10 @@ VALUES ('e0000000-0000-4000-8000-000000000001', (now() AT TIME ZONE 'UTC')::date
 INSERT INTO app.settlements (merchant_id, mode, period_start, period_end, payments_count, payments_total, net_total)
 VALUES ('e0000000-0000-4000-8000-000000000001', 'monthly', date_trunc('month', now()),
         date_trunc('month', now()) + interval '1 month', 1, 30.00, 30.00);
+-- Its statement: the payment of 30.00.
+INSERT INTO app.settlement_lines (tx_id, tx_created_at, settlement_id, merchant_id, tx_no, kind, card_id, raw_amount, amount)
+SELECT t.id, t.created_at, s.id, t.merchant_id, t.tx_no, 'payment', t.card_id, t.raw_amount, t.final_amount
+  FROM app.transactions t, app.settlements s
+ WHERE t.tx_type = 'payment' AND s.merchant_id = t.merchant_id;
 INSERT INTO audit.event_log (actor_role, action, object_type, object_id, context)
 VALUES ('postgres', 'seed', 'test', 'seed', '{"note": "pgTAP seed"}');
