@@ -6,7 +6,7 @@
 \ir lib/setup.sql
 \ir lib/postgrest.sql
 
-SELECT plan(64);
+SELECT plan(67);
 -- This file is about the shape of calls, not about QR codes being used up: codes stay usable until
 -- they expire (a deployment setting; by default a payment consumes its code, see
 -- sql/money_security.sql and test/isolation/specs/qr_used_once.spec).
@@ -272,6 +272,24 @@ SELECT is(current_user::text || ' ' || COALESCE(current_setting('request.jwt.cla
 SELECT is((SELECT balance FROM app.member_cards WHERE id = :'alice_card'), 63.00,
   'Alice''s balance is exactly what the successful requests left');
 SELECT is_empty('SELECT * FROM app.verify_ledger()', 'the ledger checker finds nothing');
+
+-- ---------------------------------------------------------------------------------------------
+-- Seed 001's daily settlement job, as it calls PostgREST: by name, ISO timestamps of yesterday's
+-- 00:00:00 and 23:59:59 with the clock's microseconds: the whole day.
+-- ---------------------------------------------------------------------------------------------
+SELECT to_char(now() - interval '1 day', 'YYYY-MM-DD') AS yesterday \gset
+SELECT pgrst_test.rpc('service_role', :'service', 'generate_settlement',
+         jsonb_build_object('p_merchant_id', (SELECT id FROM app.merchants WHERE code = 'SHOP_P'), 'p_mode', 't_plus_1',
+                            'p_period_start', :'yesterday' || 'T00:00:00.654321',
+                            'p_period_end', :'yesterday' || 'T23:59:59.654321')) AS settlement \gset
+SELECT is(json_typeof(:'settlement'::json), 'string', 'generate_settlement (PostgREST): answers the settlement id');
+SELECT is((SELECT (period_start, period_end) FROM app.settlements WHERE id = (:'settlement'::json #>> '{}')::uuid),
+          (SELECT (d, d + interval '1 day') FROM (SELECT date_trunc('day', now() - interval '1 day') AS d) x),
+  'generate_settlement (PostgREST): 00:00:00.x to 23:59:59.x is the whole day, [midnight, next midnight)');
+SELECT is(pgrst_test.rpc('service_role', :'service', 'generate_settlement',
+            jsonb_build_object('p_merchant_id', (SELECT id FROM app.merchants WHERE code = 'SHOP_P'), 'p_mode', 't_plus_1',
+                               'p_period_start', :'yesterday' || 'T00:00:00', 'p_period_end', :'yesterday' || 'T23:59:59'))::jsonb,
+          :'settlement'::jsonb, 'generate_settlement (PostgREST): the job run again returns the same settlement');
 
 SELECT * FROM finish();
 ROLLBACK;
