@@ -8,8 +8,10 @@
 #           test/regress_schedule, the isolation specs of test/isolation_schedule),
 #           pgtap (make prove), contract (test/contract.sh: file pairing, README rows, error
 #           catalog), dump_restore (test/dump_restore.sh), upgrade (test/upgrade.sh: every
-#           released version updated to this one), readme_install (test/readme_install.sh: the
-#           README's steps for installing into an existing server, run as written).
+#           released version updated to this one), replica (test/replica.sh: the query RPCs on
+#           a hot standby of its own primary, the write RPCs refused there), readme_install
+#           (test/readme_install.sh: the README's steps for installing into an existing server,
+#           run as written).
 #   MPS_TEST_LAYERS="pgtap dump_restore" runs only the named layers.
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -24,7 +26,7 @@ MPS_FSYNC=off mps_cluster_start || { echo "mps: could not start the test cluster
 
 logs=$(mktemp -d /tmp/mps-test-logs.XXXXXX)
 trap 'mps_cluster_stop; rm -rf "$logs"' EXIT
-layers=${MPS_TEST_LAYERS:-"unit regress isolation pgtap contract dump_restore upgrade readme_install"}
+layers=${MPS_TEST_LAYERS:-"unit regress isolation pgtap contract dump_restore upgrade replica readme_install"}
 names=() results=() seconds=()
 
 # Runs one layer, its output going to the terminal and to $logs/<name>.log.
@@ -73,6 +75,11 @@ layer_upgrade() {
   bash test/upgrade.sh
 }
 
+# Its own primary and standby (scripts/cluster.sh + pg_basebackup), not the cluster above.
+layer_replica() {
+  bash test/replica.sh
+}
+
 layer_readme_install() {
   bash test/readme_install.sh
 }
@@ -86,6 +93,7 @@ for layer in $layers; do
     contract)     run_layer contract layer_contract ;;
     dump_restore) run_layer dump_restore layer_dump_restore ;;
     upgrade)      run_layer upgrade layer_upgrade ;;
+    replica)      run_layer replica layer_replica ;;
     readme_install) run_layer readme_install layer_readme_install ;;
     *) echo "mps: unknown test layer '$layer'" >&2; names+=("$layer"); results+=(FAIL); seconds+=(0) ;;
   esac

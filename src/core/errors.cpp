@@ -10,6 +10,7 @@ const char* sqlstate_of(ErrorClass cls) noexcept {
         case ErrorClass::NotFound: return "PT404";
         case ErrorClass::Conflict: return "PT409";
         case ErrorClass::Integrity: return "23514";
+        case ErrorClass::ReadOnly: return "25006";
         case ErrorClass::Internal: return "XX000";
     }
     return "XX000";
@@ -23,6 +24,7 @@ const char* http_status_of(ErrorClass cls) noexcept {
         case ErrorClass::NotFound: return "404";
         case ErrorClass::Conflict: return "409";
         case ErrorClass::Integrity: return "400";
+        case ErrorClass::ReadOnly: return "405";
         case ErrorClass::Internal: return "500";
     }
     return "500";

@@ -11,6 +11,7 @@
 
 extern "C" {
 #include "access/genam.h"
+#include "access/xlog.h"
 #include "access/table.h"
 #include "catalog/pg_extension.h"
 #include "catalog/pg_proc.h"
@@ -156,6 +157,11 @@ Datum run_entry(FunctionCallInfo fcinfo, const EntryPoint& entry, EntryBody body
                      " parameters in this database, but this mps.so knows " + std::to_string(entry.param_count()) + ".",
                  "Install the mps.so of the extension version in this database, or run ALTER EXTENSION mps UPDATE.");
         require_installed_version();
+        // A hot standby answers the read-only RPCs (STABLE / IMMUTABLE); a call that writes gets
+        // a stable code before it reads anything.
+        if (RecoveryInProgress() && !frame.read_only())
+            fail(err::READ_ONLY_SERVER, std::string(entry.symbol()) + " writes, and this server is a read-only standby.",
+                 "Send calls that write to the primary.");
         const Args args(fcinfo, entry);
         // Guarded like any call into PostgreSQL, so that even a PostgreSQL error raised outside
         // pg::call comes back here as a PgError instead of jumping over this frame.
