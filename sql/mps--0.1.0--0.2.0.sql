@@ -180,10 +180,12 @@ ALTER TABLE app.settlements
   ADD COLUMN fee numeric(14,2) NOT NULL DEFAULT 0,
   ADD COLUMN due_at timestamptz,
   ADD COLUMN generated_by uuid,
-  ADD COLUMN status_changed_at timestamptz;
--- (0.1.0 had no RPC that wrote settlements: a row written directly keeps its figures; one whose
--- net does not add up gets net = payments - refunds.)
-UPDATE app.settlements SET net_total = payments_total - refunds_total WHERE net_total <> payments_total - refunds_total;
+  ADD COLUMN status_changed_at timestamptz,
+  ADD COLUMN legacy boolean NOT NULL DEFAULT false;
+-- 0.1.0 had no RPC that wrote settlements: rows written directly keep their figures and status
+-- (what was paid stays paid), are marked legacy (they have no statement lines), and what their
+-- net leaves unexplained becomes their fee.
+UPDATE app.settlements SET legacy = true, fee = payments_total - refunds_total - net_total;
 ALTER TABLE app.settlements
   ADD CONSTRAINT settlements_net CHECK (net_total = payments_total - refunds_total - fee - topups_total);
 CREATE INDEX ON app.settlements (merchant_id, period_start);

@@ -25,7 +25,9 @@ BEGIN
   UPDATE app.idempotency_registry SET tx_created_at = p_to WHERE tx_id = id;
   UPDATE app.merchant_order_registry SET tx_created_at = p_to WHERE tx_id = id;
 END $$;
--- Days of the session's TimeZone: d2 is the day before yesterday, d1 yesterday.
+-- Settlement days are those of mps.settlement_time_zone (the deployment's; here the zone this
+-- test session runs in), whatever a caller's TimeZone: d2 is the day before yesterday, d1 yesterday.
+SET mps.settlement_time_zone = 'PST8PDT';
 SELECT date_trunc('day', now()) - interval '2 days' AS d2, date_trunc('day', now()) - interval '1 day' AS d1 \gset
 
 SELECT app.create_merchant('ST_SHOP', 'Settlement shop') AS shop \gset
@@ -64,7 +66,13 @@ SELECT mode, period_start = :'d2' AS starts_at_midnight, period_end = :'d2'::tim
        payments_count, payments_total, refunds_count, refunds_total, vouchers_count, topups_count, fee_rate, fee, net_total,
        status, due_at = :'d2'::timestamptz + interval '2 days' AS due_t_plus_1
   FROM app.settlements WHERE id = :'s2';
--- The same day again: the same settlement; a period overlapping it: refused.
+-- The same day again: the same settlement, also from a caller in another TimeZone.
+BEGIN;
+SET LOCAL TimeZone = 'Asia/Shanghai';
+SELECT app.generate_settlement(:'shop', 't_plus_1', :'job_start'::timestamp AT TIME ZONE 'PST8PDT',
+                               :'job_end'::timestamp AT TIME ZONE 'PST8PDT') = :'s2' AS same_from_shanghai;
+COMMIT;
+-- A period overlapping it: refused.
 SELECT app.generate_settlement(:'shop', 't_plus_1', :'d2', :'d2'::timestamptz + interval '1 day') = :'s2' AS same_settlement;
 SELECT app.generate_settlement(:'shop', 'realtime', :'d2'::timestamptz + interval '12 hours', :'d2'::timestamptz + interval '30 hours');
 \echo :SQLSTATE
@@ -134,6 +142,13 @@ SELECT app.generate_settlement(:'shop', 'realtime', now() - interval '1 hour', n
 ROLLBACK;
 BEGIN ISOLATION LEVEL REPEATABLE READ;
 SELECT app.generate_settlement(:'other', 'realtime', now() - interval '1 hour', now());
+\echo :SQLSTATE
+ROLLBACK;
+-- No money moves after it in the same transaction (it would carry the transaction's start time,
+-- inside the period just settled).
+BEGIN;
+SELECT app.generate_settlement(:'other', 'realtime', now() - interval '1 hour', clock_timestamp()) IS NOT NULL AS settled;
+SELECT amount FROM app.user_recharge_card(:'ann_card', 1.00);
 \echo :SQLSTATE
 ROLLBACK;
 SELECT count(*) AS other_settlements FROM app.settlements WHERE merchant_id = :'other';
@@ -224,3 +239,4 @@ UPDATE app.settlements SET payments_total = payments_total + 0.01, net_total = n
 SELECT invariant FROM app.verify_ledger();
 ROLLBACK;
 RESET mps.qr_reuse_within_ttl;
+RESET mps.settlement_time_zone;

@@ -65,6 +65,8 @@ CREATE TABLE app.settlements (
     due_at          timestamptz,
     generated_by    uuid,
     status_changed_at timestamptz,
+    -- Written before 0.2.0 (directly: 0.1.0 had no settlement RPC): no statement lines, kept as is.
+    legacy          boolean NOT NULL DEFAULT false,
     UNIQUE (merchant_id, mode, period_start, period_end),
     CONSTRAINT settlements_net CHECK (net_total = payments_total - refunds_total - fee - topups_total)
 );

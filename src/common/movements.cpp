@@ -7,6 +7,7 @@
 #include "core/json.hpp"
 #include "core/numbers.hpp"
 #include "pg/convert.hpp"
+#include "pg/waits.hpp"
 
 namespace mps::common {
 
@@ -75,6 +76,10 @@ void require_owner_active(const LockedCard& card) {
 }
 
 TxWritten record_transaction(Spi& spi, const Caller& caller, const TxWrite& tx) {
+    if (waited_in_this_transaction())
+        fail(err::READ_COMMITTED_REQUIRED, "A money movement after generate_settlement in the same transaction would fall "
+                                           "into a period already settled.",
+             "Move money in a transaction of its own.");
     static Statement stmt(
         SPI_OK_SELECT,
         "WITH r AS ("

@@ -55,15 +55,16 @@ struct ErrorCode {
     X(RECHARGE_ORDER_NOT_PENDING, Business, "the recharge order was cancelled or expired, or is already paid") \
     X(AMOUNT_MISMATCH, Business, "the confirmed amount differs from the recharge order's amount") \
     X(SETTLEMENT_STATUS_TRANSITION_INVALID, Business, "a settlement moves only pending -> confirmed -> paid, or to failed before it is paid") \
-    X(READ_COMMITTED_REQUIRED, Business, "the call must run in a READ COMMITTED transaction (it waits for transactions still running and must then see them)") \
+    X(READ_COMMITTED_REQUIRED, Business, "the call must run in a READ COMMITTED transaction (it waits for transactions still running and must then see them), and no money moves after generate_settlement in its transaction") \
+    X(SETTLEMENT_WAIT_TIMEOUT, Business, "transactions that began within the period were still running when lock_timeout ran out: retry") \
     X(PERMISSION_DENIED, Denied, "the caller may not do this to this object") \
     X(COUNTER_TOPUP_DISABLED, Denied, "the merchant may not take counter top-ups (a platform administrator switches them on)") \
     X(CARD_NOT_FOUND, NotFound, "no card with that id (or not visible to the caller)") \
     X(ORIGINAL_TX_NOT_FOUND, NotFound, "no payment with that number at this merchant") \
     X(MEMBER_NOT_FOUND, NotFound, "no member with that id or number") \
     X(RECHARGE_ORDER_NOT_FOUND, NotFound, "no recharge order with that id (or not visible to the caller)") \
-    X(SETTLEMENT_NOT_FOUND, NotFound, "no settlement with that id (or not visible to the caller)") \
-    X(TRANSACTION_NOT_FOUND, NotFound, "no transaction with that number (or not visible to the caller)") \
+    X(SETTLEMENT_NOT_FOUND, NotFound, "no settlement with that id (to administrators; anyone else gets PERMISSION_DENIED, whether it exists or not)") \
+    X(TRANSACTION_NOT_FOUND, NotFound, "no transaction with that number (to administrators; anyone else gets PERMISSION_DENIED, whether it exists or not)") \
     X(IDEMPOTENCY_KEY_REUSED, Conflict, "the idempotency key was already used for a different request") \
     X(EXTERNAL_ORDER_ID_REUSED, Conflict, "the merchant's external order id was already used for a different request") \
     X(EXTERNAL_ID_ALREADY_BOUND, Conflict, "that external login (provider, id) already belongs to a member") \

@@ -6,6 +6,7 @@ namespace mps::pg {
 
 bool allow_self_recharge = false;
 bool qr_reuse_within_ttl = false;
+char* settlement_time_zone = nullptr;
 
 void define_settings() {
     DefineCustomBoolVariable("mps.allow_self_recharge",
@@ -17,6 +18,11 @@ void define_settings() {
                              "Lets a member's QR code pay more than once until it expires or is rotated.",
                              "Off by default: a successful charge consumes the code, and the app shows a new one.",
                              &qr_reuse_within_ttl, false, PGC_SUSET, 0, nullptr, nullptr, nullptr);
+    DefineCustomStringVariable("mps.settlement_time_zone",
+                               "The time zone whose days and months settlement periods follow.",
+                               "One zone for every settlement, whatever the caller's TimeZone, so that consecutive "
+                               "periods neither overlap nor leave gaps.",
+                               &settlement_time_zone, "UTC", PGC_SUSET, 0, nullptr, nullptr, nullptr);
 #if PG_VERSION_NUM >= 150000
     MarkGUCPrefixReserved("mps");
 #else

@@ -12,6 +12,9 @@ extern bool allow_self_recharge;
 // otherwise a successful charge consumes it (ARCHITECTURE.md §3).
 extern bool qr_reuse_within_ttl;
 
+// mps.settlement_time_zone ('UTC'): the zone of settlement days and months (generate_settlement).
+extern char* settlement_time_zone;
+
 void define_settings();
 
 }  // namespace mps::pg

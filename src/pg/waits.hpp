@@ -1,17 +1,24 @@
-// Waiting for transactions that are already running (as CREATE INDEX CONCURRENTLY does), for
-// RPCs that must see everything a period wrote: a transaction's rows carry its start time, and it
-// may commit after the period ended.
+// Waiting for transactions that are still running, for RPCs that must see everything a period
+// wrote: a transaction's rows carry its start time, and it may commit after the period ended.
 #pragma once
+
+#include "pg/postgres.hpp"
+#include "pg/spi.hpp"
 
 namespace mps::pg {
 
-// Waits until every transaction of this database that is running now (other than this one and
-// vacuum) has committed or aborted. Honours lock_timeout and statement_timeout; a deadlock with
-// one of them is detected by the lock manager.
-void wait_for_running_transactions();
-
 // Whether the current transaction takes a new snapshot per statement (READ COMMITTED), so that
-// what others committed after it began is visible to its next statement.
+// what others commit while it waits is visible to its next statement.
 bool snapshot_per_statement() noexcept;
+
+// Marks this transaction as one that waits (so that waiters never wait for each other) and waits
+// until no other client transaction of this database that started before `before` still runs
+// (lock waits on their virtual transaction ids: lock_timeout bounds them, the deadlock detector
+// sees them). Returns false when lock_timeout ran out.
+bool wait_for_transactions_started_before(Spi& spi, TimestampTz before);
+
+// Whether this transaction waited (generate_settlement): a money movement after it in the same
+// transaction would carry the transaction's start time, inside a period already settled.
+bool waited_in_this_transaction() noexcept;
 
 }  // namespace mps::pg

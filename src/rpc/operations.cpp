@@ -104,9 +104,9 @@ const char* const kLedgerChecks[] = {
     "                            count(*) FILTER (WHERE kind = 'counter_topup') AS tc,"
     "                            COALESCE(sum(amount) FILTER (WHERE kind = 'counter_topup'), 0) AS tt"
     "                       FROM app.settlement_lines WHERE settlement_id = s.id) l ON true"
-    " WHERE (s.payments_count, s.payments_total, s.refunds_count, s.refunds_total, s.vouchers_count,"
+    " WHERE NOT s.legacy AND ((s.payments_count, s.payments_total, s.refunds_count, s.refunds_total, s.vouchers_count,"
     "        s.vouchers_total, s.topups_count, s.topups_total) IS DISTINCT FROM (l.pc, l.pt, l.rc, l.rt, l.vc, l.vt, l.tc, l.tt)"
-    "    OR s.fee <> round((s.payments_total - s.refunds_total) * s.fee_rate, 2)",
+    "    OR s.fee <> round((s.payments_total - s.refunds_total) * s.fee_rate, 2))",
     "SELECT 'settlement_line', l.tx_no, 'settlement line does not match its transaction, merchant or period'"
     "  FROM app.settlement_lines l JOIN app.settlements s ON s.id = l.settlement_id"
     " WHERE NOT EXISTS (SELECT 1 FROM app.transactions t WHERE t.id = l.tx_id AND t.created_at = l.tx_created_at"

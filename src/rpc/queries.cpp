@@ -42,7 +42,7 @@ std::optional<Uuid> caller_member(Spi& spi, const Caller& caller) {
 // The member a call reads for: the caller's own, or (administrators) p_member_id.
 Uuid member_to_read(Spi& spi, const Caller& caller, const std::optional<Uuid>& asked) {
     const std::optional<Uuid> own = caller_member(spi, caller);
-    if (asked && own && *asked == *own) return *own;
+    if (own && (!asked || *asked == *own)) return *own;
     if (is_platform_admin(spi, caller)) {
         if (!asked) fail(err::INVALID_ARGUMENT, "p_member_id is required when an administrator reads a member's data.");
         return member_by_id(spi, *asked).id;
@@ -279,9 +279,10 @@ MPS_ENTRY(mps_get_member_cards, p_member_id) {
         "       CASE WHEN c.owner_member_id = $1 THEN 'owner' ELSE b.role::text END,"
         "       c.balance, c.points, c.level, c.discount, c.fixed_discount, c.company_name, c.status::text, c.expires_at,"
         "       c.binding_password_hash IS NOT NULL"
-        "  FROM app.member_cards c"
+        "  FROM (SELECT id FROM app.member_cards WHERE owner_member_id = $1"
+        "        UNION SELECT card_id FROM app.card_bindings WHERE member_id = $1 AND status = 'active') mine"
+        "  JOIN app.member_cards c ON c.id = mine.id"
         "  LEFT JOIN app.card_bindings b ON b.card_id = c.id AND b.member_id = $1 AND b.status = 'active'"
-        " WHERE c.owner_member_id = $1 OR b.member_id IS NOT NULL"
         " ORDER BY c.card_type, c.created_at, c.id",
         {UUIDOID});
     SpiResult r = spi.run(cards, {p_uuid(member)});

@@ -19,6 +19,7 @@
 #include "core/money.hpp"
 #include "pg/convert.hpp"
 #include "pg/entry.hpp"
+#include "pg/settings.hpp"
 #include "pg/srf.hpp"
 #include "pg/waits.hpp"
 
@@ -51,32 +52,38 @@ struct Period {
     TimestampTz due;
 };
 
-// The period a mode allows, in the TimeZone the call runs in: t_plus_1 is one whole day and
+// The period a mode allows, in mps.settlement_time_zone (one zone for all, so that consecutive
+// periods neither overlap nor leave gaps whatever the caller's TimeZone): t_plus_1 is one whole day and
 // monthly one whole month, given from their first second to their last second (the seeds' daily
 // job sends 00:00:00 and 23:59:59, with the clock's microseconds) or to the next midnight; they
 // are stored as [first midnight, next midnight). realtime takes [start, end) as given. Every
 // period must have ended. Due: realtime at its end, t_plus_1 the day after (T+1), monthly on the
 // 10th of the next month.
 Period normalize(Spi& spi, const std::string& mode, TimestampTz start, TimestampTz end) {
+    // Local days and months of the zone ($4): the first local midnight and the next one (where a
+    // midnight does not exist, the day's first instant).
     static Statement stmt(
         SPI_OK_SELECT,
         "WITH u AS (SELECT CASE $1 WHEN 't_plus_1' THEN 'day' WHEN 'monthly' THEN 'month' END AS unit),"
-        " p AS (SELECT CASE WHEN u.unit IS NULL THEN $2 ELSE date_trunc(u.unit, $2) END AS s,"
-        "              CASE WHEN u.unit IS NULL THEN $3"
-        "                   ELSE date_trunc(u.unit, $2) + ('1 ' || u.unit)::interval END AS e, u.unit FROM u)"
+        " l AS (SELECT u.unit, date_trunc(u.unit, $2 AT TIME ZONE $4) AS ls FROM u),"
+        " p AS (SELECT CASE WHEN l.unit IS NULL THEN $2 ELSE l.ls AT TIME ZONE $4 END AS s,"
+        "              CASE WHEN l.unit IS NULL THEN $3"
+        "                   ELSE (l.ls + ('1 ' || l.unit)::interval) AT TIME ZONE $4 END AS e, l.unit FROM l)"
         "SELECT p.s, p.e,"
         "       CASE $1 WHEN 'realtime' THEN p.e WHEN 't_plus_1' THEN p.e + interval '1 day'"
         "               ELSE p.e + interval '9 days' END,"
         "       p.unit IS NULL OR ($2 < p.s + interval '1 second' AND $3 >= p.e - interval '1 second' AND $3 <= p.e),"
         "       p.e > p.s, p.e <= clock_timestamp()"
         "  FROM p",
-        {TEXTOID, TIMESTAMPTZOID, TIMESTAMPTZOID});
-    SpiResult r = spi.run(stmt, {p_text(mode), p_timestamptz(start), p_timestamptz(end)});
+        {TEXTOID, TIMESTAMPTZOID, TIMESTAMPTZOID, TEXTOID});
+    SpiResult r = spi.run(stmt, {p_text(mode), p_timestamptz(start), p_timestamptz(end),
+                                 p_text(settlement_time_zone ? settlement_time_zone : "UTC")});
     if (!r[0].boolean(4))
         fail(err::SETTLEMENT_PERIOD_INVALID,
              mode == "t_plus_1" ? "A t_plus_1 period is one whole day: from its first second to its last (23:59:59) or the next midnight."
                                 : "A monthly period is one whole month: from its first second to its last or the next month's first midnight.",
-             "Days and months are those of the session's TimeZone.");
+             "Days and months are those of mps.settlement_time_zone (" +
+                 std::string(settlement_time_zone ? settlement_time_zone : "UTC") + ").");
     if (!r[0].boolean(5)) fail(err::SETTLEMENT_PERIOD_INVALID, "The period ends before it starts.");
     if (!r[0].boolean(6))
         fail(err::SETTLEMENT_PERIOD_INVALID, "The period has not ended yet.", "Settle a period once it is over.");
@@ -98,25 +105,41 @@ MPS_ENTRY(mps_generate_settlement, p_merchant_id, p_mode, p_period_start, p_peri
              "Call it outside REPEATABLE READ / SERIALIZABLE transactions.");
     const Period period = normalize(spi, mode, start, end);
 
-    // Transactions already running may belong to the period: wait until they have ended (before
-    // taking any lock, so that none of them waits for this call). Later ones start after the
-    // period's end. The next statements see what they committed.
-    wait_for_running_transactions();
-
-    // One settlement of a merchant at a time: its row lock orders them.
-    static Statement merchant(SPI_OK_SELECT,
-                              "SELECT (settlement_fee_rate * 10000)::int4 FROM app.merchants WHERE id = $1 FOR UPDATE",
-                              {UUIDOID});
-    SpiResult m = spi.run(merchant, {p_uuid(merchant_id)});
-    if (m.empty()) fail(err::MERCHANT_NOT_FOUND_OR_INACTIVE, "No merchant has this id.");
-    const int32_t rate = int32_t(m[0].integer(1));
-
     static Statement existing(SPI_OK_SELECT,
                               "SELECT id, mode::text = $2 AND period_start = $3 AND period_end = $4"
                               "  FROM app.settlements WHERE merchant_id = $1"
                               "   AND period_start < $4 AND period_end > $3"
                               " ORDER BY 2 DESC LIMIT 1",
                               {UUIDOID, TEXTOID, TIMESTAMPTZOID, TIMESTAMPTZOID});
+    // The same merchant and period again: the same settlement, at once.
+    {
+        SpiResult e = spi.run(existing, {p_uuid(merchant_id), p_text(mode), p_timestamptz(period.start),
+                                         p_timestamptz(period.end)});
+        if (!e.empty() && e[0].boolean(2)) {
+            const Uuid id = e[0].uuid(1);
+            spi.finish();
+            return uuid_datum(id);
+        }
+    }
+
+    // Transactions that began within the period (or up to a second after it: a transaction's
+    // start time is taken a moment before others can see it running) and still run may commit
+    // rows of the period: wait until they have ended, holding no lock meanwhile. Later ones have
+    // later start times. Other settlements wait too and are not waited for.
+    if (!wait_for_transactions_started_before(spi, period.end + 1000000))
+        fail(err::SETTLEMENT_WAIT_TIMEOUT, "Transactions that began within the period were still running after lock_timeout.",
+             "Retry; look for sessions idle in a transaction (pg_stat_activity).");
+
+    // One settlement of a merchant at a time: its row lock orders them (not a key lock: a counter
+    // top-up's reference to the merchant is not held up).
+    static Statement merchant(SPI_OK_SELECT,
+                              "SELECT (settlement_fee_rate * 10000)::int4 FROM app.merchants WHERE id = $1"
+                              "   FOR NO KEY UPDATE",
+                              {UUIDOID});
+    SpiResult m = spi.run(merchant, {p_uuid(merchant_id)});
+    if (m.empty()) fail(err::MERCHANT_NOT_FOUND_OR_INACTIVE, "No merchant has this id.");
+    const int32_t rate = int32_t(m[0].integer(1));
+
     SpiResult e = spi.run(existing, {p_uuid(merchant_id), p_text(mode), p_timestamptz(period.start),
                                      p_timestamptz(period.end)});
     if (!e.empty()) {
@@ -313,16 +336,17 @@ MPS_ENTRY(mps_get_settlement_lines, p_settlement_id) {
     const Uuid id = required_uuid_arg(args, p_settlement_id);
     Caller caller = current_caller();
     Spi spi;
+    // Someone else's settlement is as unknown as none: one refusal for both.
     static Statement find(SPI_OK_SELECT,
-                          "SELECT m.code FROM app.settlements s JOIN app.merchants m ON m.id = s.merchant_id WHERE s.id = $1",
-                          {UUIDOID});
-    SpiResult f = spi.run(find, {p_uuid(id)});
-    // Someone else's settlement is as unknown as none.
-    if (f.empty()) {
-        if (!is_platform_admin(spi, caller)) fail(err::PERMISSION_DENIED, "The caller may not read this settlement.");
-        fail(err::SETTLEMENT_NOT_FOUND, "No settlement with this id.");
-    }
-    merchant_for_staff(spi, caller, f[0].string(1), false);
+                          "SELECT EXISTS (SELECT 1 FROM app.settlements WHERE id = $1),"
+                          "       EXISTS (SELECT 1 FROM app.settlements s JOIN app.merchant_users u"
+                          "                   ON u.merchant_id = s.merchant_id AND u.user_id = $2 AND u.active"
+                          "                WHERE s.id = $1)",
+                          {UUIDOID, UUIDOID});
+    SpiResult f = spi.run(find, {p_uuid(id), p_opt_uuid(caller.user_id)});
+    if (!f[0].boolean(2) && !is_platform_admin(spi, caller))
+        fail(err::PERMISSION_DENIED, "The caller may not read this settlement.");
+    if (!f[0].boolean(1)) fail(err::SETTLEMENT_NOT_FOUND, "No settlement with this id.");
     static Statement lines(SPI_OK_SELECT,
                            "SELECT l.tx_no, l.kind, l.tx_created_at, l.raw_amount, l.amount, o.tx_no"
                            "  FROM app.settlement_lines l"
