@@ -71,6 +71,11 @@ cmax=${clients[${#clients[@]} - 1]}
 ncpu=$(nproc)
 nbulk=$((BENCH_HISTORY_MERCHANTS - BENCH_HISTORY_DAY_MERCHANTS))
 started=$SECONDS
+# The installed build: noted at the start and checked at the end (a make install during the run
+# would mix builds).
+so_path="$(pg_config --pkglibdir 2>/dev/null || echo /usr/lib/postgresql/15/lib)/mps.so"
+so_stamp() { stat -c '%y %s bytes' "$so_path" 2>/dev/null | sed 's/\.[0-9]* / /' || echo missing; }
+so_at_start=$(so_stamp)
 
 say() { echo "bench: $*" >&2; }
 
@@ -379,6 +384,11 @@ echo
 echo "=== mps history benchmark"
 echo "machine:    $(nproc) CPUs ($(sed -n 's/^model name\s*: //p' /proc/cpuinfo | head -1)), $(free -g | awk '/^Mem:/ { print $2 }') GiB RAM, $(uname -sr)"
 echo "postgres:   $pg_version; $settings"
+echo "mps:        $so_path, $so_at_start"
+if [ "$(so_stamp)" != "$so_at_start" ]; then
+  echo "            REPLACED during the run (now $(so_stamp)): the figures mix builds"
+  failed=1
+fi
 echo "history:    $BENCH_HISTORY_MONTHS monthly partitions ending this month (+3 empty ones ahead), $BENCH_HISTORY_MEMBERS members (a standard card each),"
 echo "            $BENCH_HISTORY_MERCHANTS merchants: $nbulk bulk, $BENCH_HISTORY_DAY_MERCHANTS day merchants with $BENCH_HISTORY_DAY_TX transactions a day at every size;"
 echo "            85% payments, 5% refunds, 5% online recharges, 5% counter top-ups; the bulk merchants'"

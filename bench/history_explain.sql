@@ -1,10 +1,11 @@
 -- EXPLAIN (ANALYZE, BUFFERS, COSTS OFF) of the SQL the RPCs run (src/rpc/queries.cpp,
 -- src/rpc/settlements.cpp), with literal parameters, in a database made by history_seed.sql.
--- The history pages are prepared statements with a generic plan, as the RPCs plan them
+-- Each statement is planned as its RPC plans it (keep in step with the Statement declarations):
+-- the history pages and the detail are prepared statements with a generic plan
 -- (Statement::Plan::Generic: partitions pruned at executor start-up, "Subplans Removed"); the
--- detail and the settlement lines use PostgreSQL's default choice (custom plans), as the RPCs do.
--- At the end: planning and execution time of the detail and settlement-lines statements over 20
--- warm calls each (they are planned on every call, as custom plans).
+-- registry lookup and the settlement lines use PostgreSQL's default choice (custom plans, made
+-- again on every call). At the end: planning and execution time of the detail and the
+-- settlement-lines statements over 20 warm calls each.
 -- psql variables: member (i), merchant (i), tx (n), day_merchant (i), day (a date).
 \set ON_ERROR_STOP 1
 SELECT card_id AS card FROM hist.cards WHERE i = :member \gset
@@ -44,15 +45,9 @@ EXECUTE member_page(:'card', :'last_month', :'this_month', 'infinity', '00000000
 EXPLAIN (ANALYZE, BUFFERS, COSTS OFF)
 EXECUTE merchant_page(:'merchant_uuid', '-infinity', 'infinity', 'infinity', '00000000-0000-0000-0000-000000000000', NULL, 50);
 
-SET plan_cache_mode = auto;
 SELECT tx_id, created_at AS tx_at FROM app.tx_registry WHERE tx_no = :'tx_no' \gset
-\echo
-\echo '--- transaction detail: get_transaction_detail(' :'tx_no' '): the registry row, then the transaction with its refunds or its payment'
-EXPLAIN (ANALYZE, BUFFERS, COSTS OFF)
-SELECT r.tx_id, r.created_at, r.card_id, r.merchant_id, m.code
-  FROM app.tx_registry r LEFT JOIN app.merchants m ON m.id = r.merchant_id WHERE r.tx_no = :'tx_no';
-EXPLAIN (ANALYZE, BUFFERS, COSTS OFF)
-WITH x AS (SELECT * FROM app.transactions WHERE id = :'tx_id' AND created_at = :'tx_at')
+PREPARE detail_stmt(uuid, timestamptz) AS
+WITH x AS (SELECT * FROM app.transactions WHERE id = $1 AND created_at = $2)
 SELECT 'transaction', t.tx_no, t.tx_type::text, t.card_id, m.code, t.raw_amount, t.discount_applied,
        t.final_amount, t.points_earned, t.status::text, t.reason, t.created_at
   FROM x t LEFT JOIN app.merchants m ON m.id = t.merchant_id
@@ -65,6 +60,15 @@ SELECT CASE WHEN x.tx_type = 'payment' THEN 'refund' ELSE 'payment' END, t.tx_no
     OR (x.tx_type = 'refund' AND t.id = x.original_tx_id AND t.card_id = x.card_id)
   LEFT JOIN app.merchants m ON m.id = t.merchant_id
  ORDER BY 12, 2;
+\echo
+\echo '--- transaction detail: get_transaction_detail(' :'tx_no' '): the registry row, then the transaction with its refunds or its payment'
+SET plan_cache_mode = auto;
+EXPLAIN (ANALYZE, BUFFERS, COSTS OFF)
+SELECT r.tx_id, r.created_at, r.card_id, r.merchant_id, m.code
+  FROM app.tx_registry r LEFT JOIN app.merchants m ON m.id = r.merchant_id WHERE r.tx_no = :'tx_no';
+SET plan_cache_mode = force_generic_plan;
+EXPLAIN (ANALYZE, BUFFERS, COSTS OFF) EXECUTE detail_stmt(:'tx_id', :'tx_at');
+SET plan_cache_mode = auto;
 
 \echo
 \echo '--- settlement lines: generate_settlement(merchant' :day_merchant ', t_plus_1,' :'day' '), in a transaction rolled back'
@@ -97,8 +101,8 @@ SELECT count(*) FILTER (WHERE kind = 'payment'),
   FROM l;
 ROLLBACK;
 
--- Median planning / execution time of 20 EXPLAIN ANALYZE of a prepared statement (default
--- plan_cache_mode: the statement is re-planned per call unless a generic plan wins).
+-- Median planning / execution time of 20 EXPLAIN ANALYZE of a prepared statement, in the
+-- session's plan_cache_mode.
 CREATE FUNCTION pg_temp.explain_times(q text, n int DEFAULT 20) RETURNS text LANGUAGE plpgsql AS $$
 DECLARE
   j json;
@@ -115,20 +119,6 @@ BEGIN
                 (SELECT round(percentile_cont(0.5) WITHIN GROUP (ORDER BY x)::numeric, 3) FROM unnest(e) x), n);
 END
 $$;
-PREPARE detail_stmt(uuid, timestamptz) AS
-WITH x AS (SELECT * FROM app.transactions WHERE id = $1 AND created_at = $2)
-SELECT 'transaction', t.tx_no, t.tx_type::text, t.card_id, m.code, t.raw_amount, t.discount_applied,
-       t.final_amount, t.points_earned, t.status::text, t.reason, t.created_at
-  FROM x t LEFT JOIN app.merchants m ON m.id = t.merchant_id
- UNION ALL
-SELECT CASE WHEN x.tx_type = 'payment' THEN 'refund' ELSE 'payment' END, t.tx_no, t.tx_type::text, t.card_id,
-       m.code, t.raw_amount, t.discount_applied, t.final_amount, t.points_earned, t.status::text, t.reason,
-       t.created_at
-  FROM x JOIN app.transactions t
-    ON (x.tx_type = 'payment' AND t.original_tx_id = x.id AND t.card_id = x.card_id)
-    OR (x.tx_type = 'refund' AND t.id = x.original_tx_id AND t.card_id = x.card_id)
-  LEFT JOIN app.merchants m ON m.id = t.merchant_id
- ORDER BY 12, 2;
 PREPARE lines_stmt(uuid, uuid, timestamptz, timestamptz) AS
 WITH l AS (
   INSERT INTO app.settlement_lines (tx_id, tx_created_at, settlement_id, merchant_id, tx_no, kind, card_id,
@@ -147,13 +137,15 @@ WITH l AS (
 SELECT count(*) FILTER (WHERE kind = 'payment'), count(*) FILTER (WHERE kind = 'refund'),
        count(*) FILTER (WHERE kind = 'counter_topup') FROM l;
 \echo
-\echo '--- statements planned on every call (custom plans):'
+\echo '--- planning and execution per call, planned as the RPCs plan them:'
 \t on
-SELECT 'transaction detail: ' || pg_temp.explain_times(format('EXECUTE detail_stmt(%L, %L)', :'tx_id', :'tx_at')) AS " ";
+SET plan_cache_mode = force_generic_plan;
+SELECT 'transaction detail (generic plan, made once): ' || pg_temp.explain_times(format('EXECUTE detail_stmt(%L, %L)', :'tx_id', :'tx_at')) AS " ";
+SET plan_cache_mode = auto;
 BEGIN;
 INSERT INTO app.settlements (merchant_id, mode, period_start, period_end)
 VALUES (:'day_merchant_uuid', 't_plus_1', :'day'::date, :'day'::date + 1) RETURNING id AS settlement_id \gset
-SELECT 'settlement lines:   ' || pg_temp.explain_times(format('EXECUTE lines_stmt(%L, %L, %L, %L)', :'day_merchant_uuid',
+SELECT 'settlement lines (custom plans, one per call): ' || pg_temp.explain_times(format('EXECUTE lines_stmt(%L, %L, %L, %L)', :'day_merchant_uuid',
          :'settlement_id', :'day'::date::timestamptz, (:'day'::date + 1)::timestamptz)) AS " ";
 ROLLBACK;
 \t off
