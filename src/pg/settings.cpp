@@ -7,6 +7,9 @@ namespace mps::pg {
 bool allow_self_recharge = false;
 bool qr_reuse_within_ttl = false;
 char* settlement_time_zone = nullptr;
+char* failure_log_database = nullptr;
+int failure_queue_size = 4096;
+bool failure_log_pause = false;
 
 void define_settings() {
     DefineCustomBoolVariable("mps.allow_self_recharge",
@@ -23,6 +26,23 @@ void define_settings() {
                                "One zone for every settlement, whatever the caller's TimeZone, so that consecutive "
                                "periods neither overlap nor leave gaps.",
                                &settlement_time_zone, "UTC", PGC_SUSET, 0, nullptr, nullptr, nullptr);
+    // Fixed at server start: the writer and the queue's size are set up while preloading, and
+    // PostgreSQL refuses a PGC_POSTMASTER setting defined later (a FATAL error).
+    if (process_shared_preload_libraries_in_progress) {
+        DefineCustomStringVariable("mps.failure_log_database",
+                                   "The database whose audit.event_log receives refused money calls.",
+                                   "Backends of other databases do not queue their failures (not_collected in "
+                                   "app.failure_log_status()).",
+                                   &failure_log_database, "postgres", PGC_POSTMASTER, 0, nullptr, nullptr, nullptr);
+        DefineCustomIntVariable("mps.failure_queue_size",
+                                "How many refused money calls the shared-memory queue holds for the writer.",
+                                "A call refused while the queue is full is not logged (dropped), never delayed.",
+                                &failure_queue_size, 4096, 16, 1 << 20, PGC_POSTMASTER, 0, nullptr, nullptr, nullptr);
+    }
+    DefineCustomBoolVariable("mps.failure_log_pause", "Stops the failure log writer from draining its queue.",
+                             "For maintenance of audit.event_log: failures stay queued (and are dropped once the "
+                             "queue is full) until the setting is turned off again and the configuration reloaded.",
+                             &failure_log_pause, false, PGC_SIGHUP, 0, nullptr, nullptr, nullptr);
 #if PG_VERSION_NUM >= 150000
     MarkGUCPrefixReserved("mps");
 #else

@@ -15,6 +15,15 @@ extern bool qr_reuse_within_ttl;
 // mps.settlement_time_zone ('UTC'): the zone of settlement days and months (generate_settlement).
 extern char* settlement_time_zone;
 
+// The failure log (pg/failure_log.hpp). The first two exist only when mps is in
+// shared_preload_libraries (PostgreSQL allows postmaster settings only then):
+// mps.failure_log_database ('postgres'): the database whose audit.event_log the writer fills;
+extern char* failure_log_database;
+// mps.failure_queue_size (4096, at least 16): failed calls the shared-memory queue holds;
+extern int failure_queue_size;
+// mps.failure_log_pause (off, reloadable): the writer stops draining the queue (maintenance).
+extern bool failure_log_pause;
+
 void define_settings();
 
 }  // namespace mps::pg
