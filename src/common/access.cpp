@@ -2,6 +2,7 @@
 
 #include "core/errors.hpp"
 #include "pg/convert.hpp"
+#include "pg/failure_log.hpp"
 
 namespace mps::common {
 
@@ -23,6 +24,7 @@ Merchant merchant_for_staff(Spi& spi, const Caller& caller, const std::string& c
         fail(err::MERCHANT_NOT_FOUND_OR_INACTIVE, "No merchant has this code.");
     }
     Merchant m{r[0].uuid(1), r[0].label<PartyStatus>(2), r[0].opt_label<MerchantRole>(3), std::nullopt};
+    note_failure_merchant(m.id);
     if (!m.staff_role && !is_admin(spi, caller, m)) fail(err::PERMISSION_DENIED, not_staff);
     if (require_active && m.status != PartyStatus::Active)
         fail(err::MERCHANT_NOT_FOUND_OR_INACTIVE, "The merchant is " + std::string(label(m.status)) + ".");

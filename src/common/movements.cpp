@@ -7,6 +7,7 @@
 #include "core/json.hpp"
 #include "core/numbers.hpp"
 #include "pg/convert.hpp"
+#include "pg/failure_log.hpp"
 #include "pg/waits.hpp"
 
 namespace mps::common {
@@ -61,6 +62,7 @@ std::optional<LockedCard> lock_card(Spi& spi, const Uuid& card_id) {
                           "SELECT " MPS_CARD_COLUMNS " FROM app.member_cards c WHERE c.id = $1 FOR UPDATE", {UUIDOID});
     SpiResult r = spi.run(stmt, {p_uuid(card_id)});
     if (r.empty()) return std::nullopt;
+    note_failure_card(card_id);
     return read_card(r[0]);
 }
 

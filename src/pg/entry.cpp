@@ -7,6 +7,7 @@
 #include <string>
 
 #include "core/errors.hpp"
+#include "pg/failure_log.hpp"
 #include "pg/guard.hpp"
 
 extern "C" {
@@ -138,9 +139,41 @@ void require_installed_version() {
          "Run ALTER EXTENSION mps UPDATE (or install the mps.so of the database's version).");
 }
 
+// Hands the error escaping an outermost call to the failure log (pg/failure_log.hpp), which
+// keeps those of money RPCs: its message (an mps code, or PostgreSQL's text) and SQLSTATE.
+// Plain copies only: this runs after the catch, before the error is raised.
+void log_failure(const char* symbol, Escaped escaped, const ErrorData* pg_error, const char* code,
+                 const char* sqlstate) noexcept {
+    char state[6] = "XX000";
+    const char* message = err::INTERNAL_ERROR.code;
+    switch (escaped) {
+        case Escaped::None: return;
+        case Escaped::Pg:
+            if (pg_error == nullptr) break;
+            for (int i = 0; i < 5; ++i) state[i] = char(PGUNSIXBIT(pg_error->sqlerrcode >> (6 * i)));
+            message = pg_error->message;
+            break;
+        case Escaped::App:
+            copy_text(state, sizeof state, sqlstate);
+            message = code;
+            break;
+        case Escaped::OutOfMemory:
+            copy_text(state, sizeof state, "53200");
+            message = "out of memory";
+            break;
+        case Escaped::Std:
+        case Escaped::Unknown: break;
+    }
+    record_failed_call(symbol, message, state);
+}
+
 }  // namespace
 
 Datum run_entry(FunctionCallInfo fcinfo, const EntryPoint& entry, EntryBody body) {
+    // The outermost mps call of the statement (not one reached through SQL inside another, such
+    // as sec.uid() in a row-security policy) starts a new failure context.
+    const bool outermost = g_current_call == nullptr;
+    if (outermost) failure_context_begin();
     EntryCall frame(fcinfo, g_current_call);
     g_current_call = &frame;
     Escaped escaped = Escaped::None;
@@ -185,6 +218,7 @@ Datum run_entry(FunctionCallInfo fcinfo, const EntryPoint& entry, EntryBody body
         escaped = Escaped::Unknown;
     }
     g_current_call = frame.outer_;
+    if (outermost) log_failure(entry.symbol(), escaped, pg_error, code, sqlstate);
 
     // Every C++ object of the body is gone; raising is safe now. An SPI connection the body
     // left open is closed by the abort of the (sub)transaction the error causes.

@@ -3,6 +3,7 @@
 #include <cstring>
 
 #include "core/errors.hpp"
+#include "pg/failure_log.hpp"
 #include "pg/guard.hpp"
 
 extern "C" {
@@ -92,6 +93,7 @@ Caller current_caller() {
     caller.anon = caller.role_name == "anon";
 
     caller.user_id = jwt_user_id();
+    note_failure_caller(caller.role_name, caller.user_id);
     return caller;
 }
 

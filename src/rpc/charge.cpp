@@ -19,6 +19,7 @@
 #include "core/money.hpp"
 #include "pg/convert.hpp"
 #include "pg/entry.hpp"
+#include "pg/failure_log.hpp"
 #include "pg/settings.hpp"
 #include "pg/srf.hpp"
 
@@ -99,6 +100,7 @@ MPS_ENTRY(mps_merchant_charge_by_qr, p_merchant_code, p_qr_plain, p_raw_price, p
     SpiResult found = spi.run(find, {p_bytea(digest.data(), digest.size())});
     if (found.empty()) fail(err::QR_EXPIRED_OR_INVALID, invalid, refresh);
     const Uuid card_id = found[0].uuid(1);
+    note_failure_card(card_id);
     static Statement scan(SPI_OK_SELECT,
                           "SELECT " MPS_CARD_COLUMNS
                           ",      (SELECT (min(cc.fixed_discount) * 1000)::int4 FROM app.card_bindings b"
