@@ -201,6 +201,10 @@ CREATE TABLE app.settlement_lines (
     amount        numeric(12,2) NOT NULL CHECK (amount >= 0)
 );
 CREATE INDEX ON app.settlement_lines (settlement_id, tx_created_at, tx_id);
+
+-- #11 failure log
+-- Refused money calls, written by the failure log writer into audit.event_log as PAYMENT_FAILED.
+CREATE INDEX event_log_payment_failed ON audit.event_log (happened_at) WHERE action = 'PAYMENT_FAILED';
 -- Install and upgrade helper: EXECUTE on one function for exactly the listed API roles that exist
 -- here; PUBLIC and the other API roles lose whatever they had (also from ALTER DEFAULT
 -- PRIVILEGES on the server).
@@ -558,6 +562,20 @@ AS 'MODULE_PATHNAME', 'mps_admin_reactivate_merchant';
 COMMENT ON FUNCTION app.admin_reactivate_merchant(text, text) IS
   'Reactivates a suspended merchant. Platform administrators. True when it changed.';
 SELECT sec.grant_execute('app.admin_reactivate_merchant(text, text)', ARRAY['authenticated', 'service_role']);
+-- Monitoring RPCs (src/rpc/monitoring.cpp): the failure log, which keeps refused money calls
+-- across their rollback (mps in shared_preload_libraries; DESIGN.md §10).
+
+CREATE OR REPLACE FUNCTION app.failure_log_status()
+RETURNS TABLE (collecting boolean, reason text, database text, queue_capacity bigint, queued bigint,
+               enqueued bigint, written bigint, dropped bigint, write_errors bigint, not_collected bigint,
+               paused boolean, writer_pid integer)
+LANGUAGE c STABLE SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+SET row_security = on
+AS 'MODULE_PATHNAME', 'mps_failure_log_status';
+COMMENT ON FUNCTION app.failure_log_status() IS
+  'Whether refused money calls of this database are written into audit.event_log as PAYMENT_FAILED (reason when not), the shared-memory queue (capacity, queued) and its counters (enqueued, written, dropped when full, write_errors, not_collected from other databases), whether the writer is paused, its pid. Platform administrators only.';
+SELECT sec.grant_execute('app.failure_log_status()', ARRAY['service_role']);
 -- Random numbers for people to read (src/rpc/numbers.cpp); sec.claim_number (61_numbers.sql)
 -- makes them unique. Not for PUBLIC.
 

@@ -13,6 +13,9 @@ CREATE TABLE audit.event_log (
 );
 CREATE INDEX ON audit.event_log (object_type, object_id, id);
 CREATE INDEX ON audit.event_log (happened_at);
+-- Refused money calls, written by the failure log writer (src/pg/failure_writer.cpp): failure
+-- rates over the last hour or day read only these.
+CREATE INDEX event_log_payment_failed ON audit.event_log (happened_at) WHERE action = 'PAYMENT_FAILED';
 
 -- Every new member gets a standard card at the entry level of the ladder, whoever inserts
 -- the member row (an RPC or a trusted backend writing the table directly).

@@ -201,3 +201,7 @@ CREATE TABLE app.settlement_lines (
     amount        numeric(12,2) NOT NULL CHECK (amount >= 0)
 );
 CREATE INDEX ON app.settlement_lines (settlement_id, tx_created_at, tx_id);
+
+-- #11 failure log
+-- Refused money calls, written by the failure log writer into audit.event_log as PAYMENT_FAILED.
+CREATE INDEX event_log_payment_failed ON audit.event_log (happened_at) WHERE action = 'PAYMENT_FAILED';
