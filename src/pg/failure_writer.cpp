@@ -5,7 +5,10 @@
 // src/test/modules/worker_spi does): no C++ object with a destructor lives in it, errors are
 // caught with PG_TRY and reported with ereport, which is safe here for that reason.
 //  * Sleeps on its latch (backends set it after queuing) or 1 s, takes up to kBatch entries and
-//    writes them in one transaction; drains without sleeping while entries remain.
+//    writes them in one transaction: the first refusal after a quiet spell is written at once.
+//    After a batch that was not full it waits kGatherMs before taking the next, so that a
+//    stream of refusals becomes a few transactions a second (each commit waits for its WAL
+//    flush) instead of one per refusal; full batches follow each other without a wait.
 //  * A batch that cannot be written (mps not installed in that database, a lock, a constraint)
 //    is counted in write_errors and dropped; one WARNING per distinct cause, not per batch, until
 //    a batch is written again. It keeps running: no crash-and-restart loop.
@@ -36,6 +39,7 @@ namespace mps::pg {
 namespace {
 
 constexpr int kBatch = 64;
+constexpr long kGatherMs = 100;
 FailureEntry g_batch[kBatch];  // static: a batch is 64 x ~250 bytes
 SPIPlanPtr g_insert = nullptr;  // prepared in the first transaction that can
 MemoryContext g_writer_context = nullptr;
@@ -182,6 +186,8 @@ void mps_failure_log_writer_main(Datum) {
         const int n = failure_log_pause ? 0 : failure_queue::take(g_batch, kBatch);
         if (n > 0) {
             write_batch(n);
+            if (n < kBatch)
+                (void)WaitLatch(MyLatch, WL_TIMEOUT | WL_EXIT_ON_PM_DEATH, kGatherMs, PG_WAIT_EXTENSION);
             continue;
         }
         // Queued after take() found nothing: the latch is set, so this returns at once.
