@@ -20,6 +20,7 @@ enum class ErrorClass {
     Conflict,   // PT409 -> 409
     Integrity,  // 23514 -> 400: an administrator's change would break a database rule
     ReadOnly,   // 25006 -> 405: a write sent to a read-only server (a hot standby)
+    Busy,       // PT503 -> 503: try again shortly, nothing was changed
     Internal,   // XX000 -> 500: a defect or a deployment problem, not the caller's fault
 };
 
@@ -75,6 +76,7 @@ struct ErrorCode {
     X(RECHARGE_ORDER_ALREADY_PAID, Conflict, "the recharge order was paid with another provider transaction id") \
     X(SETTLEMENT_PERIOD_OVERLAPS, Conflict, "another settlement of the merchant covers part of the period") \
     X(LEVEL_LADDER_INVALID, Integrity, "a change to the level ladder would leave a gap, an overlap, no level at 0 points or a closed top") \
+    X(CARD_BUSY, Busy, "another call held the card's lock longer than mps.card_lock_timeout: nothing was changed, retry shortly") \
     X(READ_ONLY_SERVER, ReadOnly, "a call that writes reached a read-only server (a hot standby): send it to the primary") \
     X(EXTENSION_VERSION_MISMATCH, Internal, "mps.so and the extension's SQL in this database are of different versions: run ALTER EXTENSION mps UPDATE") \
     X(INTERNAL_ERROR, Internal, "a defect inside mps (a C++ exception); DETAIL names the function")

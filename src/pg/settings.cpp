@@ -1,5 +1,7 @@
 #include "pg/settings.hpp"
 
+#include <climits>
+
 #include "pg/postgres.hpp"
 
 namespace mps::pg {
@@ -7,6 +9,7 @@ namespace mps::pg {
 bool allow_self_recharge = false;
 bool qr_reuse_within_ttl = false;
 char* settlement_time_zone = nullptr;
+int card_lock_timeout = 3000;
 
 void define_settings() {
     DefineCustomBoolVariable("mps.allow_self_recharge",
@@ -23,6 +26,11 @@ void define_settings() {
                                "One zone for every settlement, whatever the caller's TimeZone, so that consecutive "
                                "periods neither overlap nor leave gaps.",
                                &settlement_time_zone, "UTC", PGC_SUSET, 0, nullptr, nullptr, nullptr);
+    DefineCustomIntVariable("mps.card_lock_timeout",
+                            "How long a call waits for a card that another call is using before it fails with CARD_BUSY.",
+                            "A payment terminal gets a retryable answer instead of hanging behind a long transaction; "
+                            "0 waits as long as lock_timeout allows.",
+                            &card_lock_timeout, 3000, 0, INT_MAX, PGC_SUSET, GUC_UNIT_MS, nullptr, nullptr, nullptr);
 #if PG_VERSION_NUM >= 150000
     MarkGUCPrefixReserved("mps");
 #else

@@ -15,6 +15,10 @@ extern bool qr_reuse_within_ttl;
 // mps.settlement_time_zone ('UTC'): the zone of settlement days and months (generate_settlement).
 extern char* settlement_time_zone;
 
+// mps.card_lock_timeout (3000 ms): how long a call waits for a card another call holds before
+// it fails with CARD_BUSY (0: as long as lock_timeout allows).
+extern int card_lock_timeout;
+
 void define_settings();
 
 }  // namespace mps::pg
