@@ -330,6 +330,38 @@ BEGIN
   RETURN created;
 END
 $$;
+-- The role pg_cron runs mps's jobs as (app.schedule_jobs, src/rpc/jobs.cpp). Run by install and
+-- every upgrade; the role itself is made by the first app.schedule_jobs(), since a server without
+-- pg_cron needs none.
+
+-- Makes the role mps_jobs when missing and lets it execute exactly p_functions (and use schema
+-- app); returns the role the jobs are to run as. pg_cron schedules a job for another user only
+-- for a superuser: where the extension owner is none (a managed service), the jobs run as the
+-- owner, which is a platform administrator anyway.
+CREATE OR REPLACE FUNCTION sec.prepare_job_role(p_functions text[]) RETURNS text
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+  f text;
+BEGIN
+  IF NOT (SELECT rolsuper FROM pg_roles WHERE rolname = current_user) THEN
+    RETURN current_user;
+  END IF;
+  IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'mps_jobs') THEN
+    -- LOGIN: pg_cron connects as the job's user. No password: only what pg_hba.conf trusts for
+    -- it (or pg_cron's background workers, cron.use_background_workers = on) lets it in.
+    CREATE ROLE mps_jobs LOGIN NOINHERIT;
+    COMMENT ON ROLE mps_jobs IS 'mps: pg_cron runs the mps_* jobs as this role (app.schedule_jobs); EXECUTE on the job functions only';
+  END IF;
+  GRANT USAGE ON SCHEMA app TO mps_jobs;
+  FOREACH f IN ARRAY p_functions LOOP
+    EXECUTE format('GRANT EXECUTE ON FUNCTION %s TO mps_jobs', f::regprocedure);
+  END LOOP;
+  RETURN 'mps_jobs';
+END
+$$;
+REVOKE ALL ON FUNCTION sec.prepare_job_role(text[]) FROM PUBLIC;
 -- Issuing and administering cards (src/rpc/cards.cpp). Standard cards come with their member.
 
 CREATE OR REPLACE FUNCTION app.create_prepaid_card(
@@ -448,6 +480,42 @@ SELECT sec.grant_execute('app.merchant_charge_by_qr(text, text, numeric, text, j
 CREATE OR REPLACE FUNCTION sec.uid() RETURNS uuid
 LANGUAGE c STABLE
 AS 'MODULE_PATHNAME', 'mps_sec_uid';
+-- pg_cron scheduling of the periodic jobs (src/rpc/jobs.cpp): every job under a stable name,
+-- run as the role mps_jobs. The README's operations chapter lists the jobs and their schedules.
+
+CREATE OR REPLACE FUNCTION app.schedule_jobs(p_schedules jsonb DEFAULT NULL)
+RETURNS TABLE (job_name text, schedule text, command text, run_as text, active boolean, job_id bigint,
+               last_status text, last_start timestamptz, last_end timestamptz, last_message text,
+               runs_last_day bigint, failures_last_day bigint)
+LANGUAGE c VOLATILE SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+SET row_security = on
+AS 'MODULE_PATHNAME', 'mps_schedule_jobs';
+COMMENT ON FUNCTION app.schedule_jobs(jsonb) IS
+  'Schedules mps''s jobs with pg_cron under stable names (again: changed in place); p_schedules {"job": "cron schedule" | null to leave it out} overrides the defaults. Platform administrators.';
+SELECT sec.grant_execute('app.schedule_jobs(jsonb)', ARRAY['service_role']);
+
+CREATE OR REPLACE FUNCTION app.unschedule_jobs()
+RETURNS integer
+LANGUAGE c VOLATILE SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+SET row_security = on
+AS 'MODULE_PATHNAME', 'mps_unschedule_jobs';
+COMMENT ON FUNCTION app.unschedule_jobs() IS
+  'Unschedules every mps job of this database; returns how many. Platform administrators.';
+SELECT sec.grant_execute('app.unschedule_jobs()', ARRAY['service_role']);
+
+CREATE OR REPLACE FUNCTION app.job_status()
+RETURNS TABLE (job_name text, schedule text, command text, run_as text, active boolean, job_id bigint,
+               last_status text, last_start timestamptz, last_end timestamptz, last_message text,
+               runs_last_day bigint, failures_last_day bigint)
+LANGUAGE c STABLE SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+SET row_security = on
+AS 'MODULE_PATHNAME', 'mps_job_status';
+COMMENT ON FUNCTION app.job_status() IS
+  'The mps jobs pg_cron has for this database, with their last run and the last day''s runs and failures; no rows without pg_cron. Platform administrators.';
+SELECT sec.grant_execute('app.job_status()', ARRAY['service_role']);
 -- Members (src/rpc/members.cpp).
 
 -- Seed 001's positional order (name, phone, email, binding org, binding id, password), every
@@ -906,6 +974,17 @@ AS 'MODULE_PATHNAME', 'mps_get_settlement_lines';
 COMMENT ON FUNCTION app.get_settlement_lines(uuid) IS
   'The statement of a settlement: every payment, refund, merchant-funded voucher payment and counter top-up it settled, in time order; staff of its merchant and platform administrators.';
 SELECT sec.grant_execute('app.get_settlement_lines(uuid)', ARRAY['authenticated', 'service_role']);
+
+-- The daily run pg_cron makes (job mps_settle_t_plus_1, app.schedule_jobs).
+CREATE OR REPLACE FUNCTION app.cron_settle_t_plus_1(p_day date DEFAULT NULL)
+RETURNS integer
+LANGUAGE c VOLATILE SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+SET row_security = on
+AS 'MODULE_PATHNAME', 'mps_cron_settle_t_plus_1';
+COMMENT ON FUNCTION app.cron_settle_t_plus_1(date) IS
+  'Settles the day (default: yesterday in mps.settlement_time_zone) as t_plus_1 for every merchant with payments, refunds or counter top-ups on it, as generate_settlement does; returns how many settlements it created (0 when the day was settled before). Platform administrators (pg_cron).';
+SELECT sec.grant_execute('app.cron_settle_t_plus_1(date)', ARRAY['service_role']);
 -- Sharing prepaid and corporate cards (src/rpc/sharing.cpp); seed 000 §4.2 and seed 004 §1.4.
 -- Seed-compatible names and parameters; they return boolean as the seeds do. A wrong binding
 -- password returns false (and counts: five within 15 minutes lock the card's password).

@@ -79,6 +79,7 @@ struct ErrorCode {
     X(CARD_BUSY, Busy, "another call held the card's lock longer than mps.card_lock_timeout: nothing was changed, retry shortly") \
     X(READ_ONLY_SERVER, ReadOnly, "a call that writes reached a read-only server (a hot standby): send it to the primary") \
     X(EXTENSION_VERSION_MISMATCH, Internal, "mps.so and the extension's SQL in this database are of different versions: run ALTER EXTENSION mps UPDATE") \
+    X(SCHEDULER_NOT_AVAILABLE, Internal, "pg_cron is not installed in this database: the jobs cannot be scheduled (README, operations)") \
     X(INTERNAL_ERROR, Internal, "a defect inside mps (a C++ exception); DETAIL names the function")
 // clang-format on
 
