@@ -245,7 +245,7 @@ MPS_ENTRY(mps_cron_settle_t_plus_1, p_day) {
     const char* zone = settlement_time_zone ? settlement_time_zone : "UTC";
     static Statement day(SPI_OK_SELECT,
                          "WITH d AS (SELECT COALESCE($1, (clock_timestamp() AT TIME ZONE $2)::date - 1) AS day)"
-                         "SELECT day::timestamp AT TIME ZONE $2, (day + 1)::timestamp AT TIME ZONE $2, day::text FROM d",
+                         "SELECT day::timestamp AT TIME ZONE $2, (day + 1)::timestamp AT TIME ZONE $2, to_char(day, 'YYYY-MM-DD') FROM d",
                          {DATEOID, TEXTOID});
     SpiResult d = spi.run(day, {args.has(p_day) ? p_datum(args.datum(p_day)) : p_null(), p_text(zone)});
     const std::string day_text = d[0].string(3);
