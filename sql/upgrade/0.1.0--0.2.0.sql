@@ -201,3 +201,7 @@ CREATE TABLE app.settlement_lines (
     amount        numeric(12,2) NOT NULL CHECK (amount >= 0)
 );
 CREATE INDEX ON app.settlement_lines (settlement_id, tx_created_at, tx_id);
+
+-- #11 operations: the monitoring views' schema (sql/install/95_monitoring.sql).
+CREATE SCHEMA monitor;
+COMMENT ON SCHEMA monitor IS 'mps: monitoring views and the health check (service_role only)';
