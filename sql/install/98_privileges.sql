@@ -15,18 +15,24 @@ DECLARE
                     FROM pg_class c
                    WHERE c.relnamespace IN ('app'::regnamespace, 'audit'::regnamespace)
                      AND c.relkind IN ('r', 'p', 'v') AND NOT c.relispartition);
+  -- (Monitoring views, app.monitor_*, are for platform administrators: service_role only.)
   app_tables text := (SELECT string_agg(c.oid::regclass::text, ', ' ORDER BY c.oid::regclass::text)
                         FROM pg_class c
-                       WHERE c.relnamespace = 'app'::regnamespace AND c.relkind IN ('r', 'p', 'v') AND NOT c.relispartition);
+                       WHERE c.relnamespace = 'app'::regnamespace AND c.relkind IN ('r', 'p', 'v') AND NOT c.relispartition
+                         AND c.relname NOT LIKE 'monitor\_%');
+  monitors text := (SELECT string_agg(c.oid::regclass::text, ', ' ORDER BY c.oid::regclass::text)
+                      FROM pg_class c
+                     WHERE c.relnamespace = 'app'::regnamespace AND c.relkind = 'v' AND c.relname LIKE 'monitor\_%');
   r text;
   secret record;
 BEGIN
-  REVOKE ALL ON SCHEMA app, audit, sec FROM PUBLIC;
+  -- Schema archive (archived months' tables) is no API role's: nothing is granted on it.
+  REVOKE ALL ON SCHEMA app, audit, sec, archive FROM PUBLIC;
   EXECUTE format('REVOKE ALL ON %s FROM PUBLIC', tables);
   REVOKE ALL ON ALL SEQUENCES IN SCHEMA app, audit FROM PUBLIC;
   REVOKE ALL ON ALL FUNCTIONS IN SCHEMA sec FROM PUBLIC;
   FOREACH r IN ARRAY sec.api_roles() LOOP
-    EXECUTE format('REVOKE ALL ON SCHEMA app, audit, sec FROM %I', r);
+    EXECUTE format('REVOKE ALL ON SCHEMA app, audit, sec, archive FROM %I', r);
     EXECUTE format('REVOKE ALL ON %s FROM %I', tables, r);
     EXECUTE format('REVOKE ALL ON ALL SEQUENCES IN SCHEMA app, audit FROM %I', r);
     EXECUTE format('REVOKE ALL ON ALL FUNCTIONS IN SCHEMA sec FROM %I', r);
@@ -55,6 +61,9 @@ BEGIN
     IF r = 'service_role' THEN
       EXECUTE format('GRANT USAGE ON SCHEMA audit TO %I', r);
       EXECUTE format('GRANT SELECT ON audit.event_log TO %I', r);
+      IF monitors IS NOT NULL THEN
+        EXECUTE format('GRANT SELECT ON %s TO %I', monitors, r);
+      END IF;
     END IF;
   END LOOP;
 END
