@@ -2,7 +2,7 @@
 -- policies, no table or function reachable by PUBLIC, every app function a pinned
 -- SECURITY DEFINER C function, nothing of the extension outside app/audit/sec.
 \ir lib/setup.sql
-SELECT plan(21);
+SELECT plan(23);
 
 -- Tables of app and audit, partitions included.
 CREATE TEMP VIEW mps_tables AS
@@ -53,6 +53,23 @@ SELECT is_empty($$
      AND (r.rolname = 'public' OR n.nspname = 'audit' OR p.privilege = 'CREATE')
      AND has_schema_privilege(r.rolname, n.nspname, p.privilege) $$,
   'PUBLIC has no USAGE or CREATE on app, audit, sec; anon/authenticated cannot reach audit or create objects');
+
+-- Schema archive (archived months' tables) is no API role's at all, not even service_role's.
+SELECT is_empty($$
+  SELECT format('archive: %s for %s', p.privilege, r.rolname)
+    FROM unnest(ARRAY['public', 'anon', 'authenticated', 'service_role']) r(rolname),
+         unnest(ARRAY['USAGE', 'CREATE']) p(privilege)
+   WHERE (r.rolname = 'public' OR EXISTS (SELECT 1 FROM pg_roles WHERE rolname = r.rolname))
+     AND has_schema_privilege(r.rolname, 'archive', p.privilege) $$,
+  'no API role (nor PUBLIC) has USAGE or CREATE on schema archive');
+-- Monitoring views (app.monitor_*): service_role only.
+SELECT is_empty($$
+  SELECT format('%s: SELECT for %s', c.oid::regclass, r.rolname)
+    FROM pg_class c, unnest(ARRAY['public', 'anon', 'authenticated', 'service_role']) r(rolname)
+   WHERE c.relnamespace = 'app'::regnamespace AND c.relkind = 'v' AND c.relname LIKE 'monitor\_%'
+     AND (r.rolname = 'public' OR EXISTS (SELECT 1 FROM pg_roles WHERE rolname = r.rolname))
+     AND has_table_privilege(r.rolname, c.oid, 'SELECT') <> (r.rolname = 'service_role') $$,
+  'the monitoring views are readable by service_role and nobody else');
 
 -- Functions: nothing executable by PUBLIC (a NULL proacl means the default: PUBLIC may execute).
 SELECT isnt_empty($$ SELECT 1 FROM pg_proc WHERE pronamespace = 'app'::regnamespace $$,
