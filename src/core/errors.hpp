@@ -46,6 +46,7 @@ struct ErrorCode {
     X(MERCHANT_NOT_FOUND_OR_INACTIVE, Business, "no merchant with that code, or it is suspended or closed") \
     X(REFUND_EXCEEDS_REMAINING, Business, "the refund is larger than what remains refundable on the payment") \
     X(TX_NOT_REFUNDABLE, Business, "the original transaction is not a completed payment") \
+    X(TX_ARCHIVED, Business, "the transaction's month was archived (app.archive_partitions): it can no longer be refunded or read in detail, and that month gets no partition again") \
     X(BALANCE_LIMIT_EXCEEDED, Business, "the card balance would exceed 9999999999.99") \
     X(COUNTER_TOPUP_LIMIT_EXCEEDED, Business, "a counter top-up is over the merchant's limit per top-up or per day") \
     X(CARD_NOT_SHAREABLE, Business, "standard cards and vouchers belong to one member and cannot be shared") \
@@ -80,6 +81,7 @@ struct ErrorCode {
     X(READ_ONLY_SERVER, ReadOnly, "a call that writes reached a read-only server (a hot standby): send it to the primary") \
     X(EXTENSION_VERSION_MISMATCH, Internal, "mps.so and the extension's SQL in this database are of different versions: run ALTER EXTENSION mps UPDATE") \
     X(SCHEDULER_NOT_AVAILABLE, Internal, "pg_cron is not installed in this database: the jobs cannot be scheduled (README, operations)") \
+    X(ARCHIVE_VERIFICATION_FAILED, Internal, "a month's rows did not add up to the same figures before and after being moved to schema archive: nothing was archived") \
     X(INTERNAL_ERROR, Internal, "a defect inside mps (a C++ exception); DETAIL names the function")
 // clang-format on
 

@@ -10,6 +10,7 @@ bool allow_self_recharge = false;
 bool qr_reuse_within_ttl = false;
 char* settlement_time_zone = nullptr;
 int card_lock_timeout = 3000;
+int transaction_retention_months = 12;
 
 void define_settings() {
     DefineCustomBoolVariable("mps.allow_self_recharge",
@@ -31,6 +32,11 @@ void define_settings() {
                             "A payment terminal gets a retryable answer instead of hanging behind a long transaction; "
                             "0 waits as long as lock_timeout allows.",
                             &card_lock_timeout, 3000, 0, INT_MAX, PGC_SUSET, GUC_UNIT_MS, nullptr, nullptr, nullptr);
+    DefineCustomIntVariable("mps.transaction_retention_months",
+                            "How many months of transactions stay live before app.archive_partitions() archives them.",
+                            "A month is archived once it ended longer ago than this; seed 001 keeps one year. The "
+                            "current and the previous month always stay live.",
+                            &transaction_retention_months, 12, 1, 1200, PGC_SUSET, 0, nullptr, nullptr, nullptr);
 #if PG_VERSION_NUM >= 150000
     MarkGUCPrefixReserved("mps");
 #else

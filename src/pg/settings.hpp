@@ -19,6 +19,10 @@ extern char* settlement_time_zone;
 // it fails with CARD_BUSY (0: as long as lock_timeout allows).
 extern int card_lock_timeout;
 
+// mps.transaction_retention_months (12, at least 1): app.archive_partitions() archives the
+// months of app.transactions whose whole month ended longer ago than this.
+extern int transaction_retention_months;
+
 void define_settings();
 
 }  // namespace mps::pg

@@ -10,7 +10,8 @@ SET client_min_messages = warning;
 SELECT plan(21);
 
 -- A member whose prepaid card's expiry has passed (an hour went by).
-INSERT INTO app.member_profiles (user_id, name) VALUES ('0b5e0000-0000-4000-8000-000000000001', 'Olga');
+INSERT INTO app.member_profiles (id, user_id, name)
+VALUES ('0b5e0000-0000-4000-8000-000000000001', '0b5e0000-0000-4000-8000-000000000001', 'Olga');
 SELECT card_id AS olga_card FROM app.create_prepaid_card('0b5e0000-0000-4000-8000-000000000001', NULL,
                                                          now() + interval '1 hour') \gset
 UPDATE app.member_cards SET expires_at = now() - interval '1 second' WHERE id = :'olga_card';
