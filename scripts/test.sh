@@ -26,7 +26,7 @@ MPS_FSYNC=off mps_cluster_start || { echo "mps: could not start the test cluster
 
 logs=$(mktemp -d /tmp/mps-test-logs.XXXXXX)
 trap 'mps_cluster_stop; rm -rf "$logs"' EXIT
-layers=${MPS_TEST_LAYERS:-"unit regress isolation pgtap contract dump_restore upgrade replica readme_install"}
+layers=${MPS_TEST_LAYERS:-"unit regress isolation pgtap contract dump_restore upgrade replica readme_install operations"}
 names=() results=() seconds=()
 
 # Runs one layer, its output going to the terminal and to $logs/<name>.log.
@@ -84,6 +84,11 @@ layer_readme_install() {
   bash test/readme_install.sh
 }
 
+# Its own cluster, configured with shared_preload_libraries = 'pg_cron,mps'.
+layer_operations() {
+  bash test/operations.sh
+}
+
 for layer in $layers; do
   case $layer in
     regress)      run_layer regress layer_regress ;;
@@ -95,6 +100,7 @@ for layer in $layers; do
     upgrade)      run_layer upgrade layer_upgrade ;;
     replica)      run_layer replica layer_replica ;;
     readme_install) run_layer readme_install layer_readme_install ;;
+    operations)   run_layer operations layer_operations ;;
     *) echo "mps: unknown test layer '$layer'" >&2; names+=("$layer"); results+=(FAIL); seconds+=(0) ;;
   esac
 done

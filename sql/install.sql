@@ -3,7 +3,7 @@
 -- and their unique indexes, and the tables pg_dump keeps as user data. The output does not
 -- depend on today's date: partition names are compared with names generated from now().
 
--- The three schemas of the extension, and nothing in public.
+-- The schemas of the extension (app, audit, sec, and archive for archived months), and nothing in public.
 SELECT n.nspname
   FROM pg_namespace n
   JOIN pg_depend d ON d.classid = 'pg_namespace'::regclass AND d.objid = n.oid

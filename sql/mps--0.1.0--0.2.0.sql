@@ -202,6 +202,33 @@ CREATE TABLE app.settlement_lines (
 );
 CREATE INDEX ON app.settlement_lines (settlement_id, tx_created_at, tx_id);
 
+-- #11 operations: the monitoring views' schema (sql/install/95_monitoring.sql).
+CREATE SCHEMA monitor;
+COMMENT ON SCHEMA monitor IS 'mps: monitoring views and the health check (service_role only)';
+
+-- #11 partition lifecycle: archived months of app.transactions (sql/install/55_archive.sql).
+CREATE SCHEMA archive;
+COMMENT ON SCHEMA archive IS 'mps: monthly transaction partitions detached after the retention period (app.archive_partitions); not an API';
+CREATE TABLE app.archived_months (
+    month            date PRIMARY KEY CHECK (month = date_trunc('month', month)::date),
+    table_name       text NOT NULL UNIQUE,
+    tx_count         bigint NOT NULL CHECK (tx_count >= 0),
+    balance_total    numeric(16,2) NOT NULL,
+    cards            bigint NOT NULL CHECK (cards >= 0),
+    totals           jsonb NOT NULL,
+    archived_at      timestamptz NOT NULL DEFAULT now(),
+    archived_by      uuid,
+    archived_by_role text NOT NULL
+);
+CREATE TABLE app.archived_card_totals (
+    card_id       uuid NOT NULL REFERENCES app.member_cards (id),
+    month         date NOT NULL,
+    tx_count      bigint NOT NULL CHECK (tx_count > 0),
+    balance_delta numeric(14,2) NOT NULL,
+    PRIMARY KEY (card_id, month)
+);
+CREATE INDEX ON app.archived_card_totals (month);
+
 -- #11 failure log
 -- Refused money calls, written by the failure log writer into audit.event_log as PAYMENT_FAILED.
 CREATE INDEX event_log_payment_failed ON audit.event_log (happened_at) WHERE action = 'PAYMENT_FAILED';
@@ -266,8 +293,9 @@ ALTER TABLE app.member_profiles ALTER COLUMN member_no SET DEFAULT sec.claim_num
 -- upgrade; 99_finish.sql makes the first ones.
 
 -- Creates the partition of one UTC month (the month p_month falls in) with its unique indexes
--- and RLS on, unless it exists; true when it was created. Also for a past month (a restore of
--- archived rows, a test that moves rows in time).
+-- and RLS on, unless it exists; true when it was created. Also for a past month (a test that
+-- moves rows in time), but never for an archived one (app.archive_partitions): an empty new
+-- partition would take writes that the month's records no longer account for.
 CREATE OR REPLACE FUNCTION sec.ensure_transaction_partition(p_month date) RETURNS boolean
 LANGUAGE plpgsql
 SET search_path = pg_catalog, pg_temp
@@ -277,6 +305,10 @@ DECLARE
   part text := format('transactions_y%sm%s', to_char(m, 'YYYY'), to_char(m, 'MM'));
   r text;
 BEGIN
+  IF EXISTS (SELECT 1 FROM app.archived_months a WHERE a.month = m) THEN
+    RAISE EXCEPTION 'TX_ARCHIVED' USING ERRCODE = 'P0001',
+      DETAIL = format('The transactions of %s were archived; no partition is made for that month again.', to_char(m, 'YYYY-MM'));
+  END IF;
   IF to_regclass(format('app.%I', part)) IS NOT NULL THEN
     RETURN false;
   END IF;
@@ -313,7 +345,9 @@ END
 $$;
 
 -- Creates the monthly partitions (UTC months) from the current month through p_months_ahead
--- months ahead; returns how many were created.
+-- months ahead; returns how many were created. Only forward from the current month, so an
+-- archived month is never made again. At least 2 ahead (ARCHITECTURE.md §10): a month's first
+-- write never waits for the job that makes its partition.
 CREATE OR REPLACE FUNCTION sec.ensure_transaction_partitions(p_months_ahead integer) RETURNS integer
 LANGUAGE plpgsql
 SET search_path = pg_catalog, pg_temp
@@ -322,9 +356,9 @@ DECLARE
   first_month date := date_trunc('month', now() AT TIME ZONE 'UTC')::date;
   created integer := 0;
 BEGIN
-  IF p_months_ahead IS NULL OR p_months_ahead < 0 OR p_months_ahead > 120 THEN
+  IF p_months_ahead IS NULL OR p_months_ahead < 2 OR p_months_ahead > 120 THEN
     RAISE EXCEPTION 'INVALID_ARGUMENT' USING ERRCODE = '22023',
-      DETAIL = 'months_ahead must be between 0 and 120.';
+      DETAIL = 'months_ahead must be between 2 and 120: partitions are kept at least two months ahead.';
   END IF;
   FOR i IN 0 .. p_months_ahead LOOP
     IF sec.ensure_transaction_partition((first_month + make_interval(months => i))::date) THEN
@@ -334,6 +368,355 @@ BEGIN
   RETURN created;
 END
 $$;
+
+-- The partitions of app.transactions with the UTC month each holds, read from its bounds;
+-- whole_month when it holds exactly that month and is named after it (as
+-- sec.ensure_transaction_partition makes them). The bounds are printed in UTC/ISO whatever
+-- the caller's settings. For the archive and the ledger checker (owner only).
+CREATE OR REPLACE FUNCTION sec.transaction_partitions()
+RETURNS TABLE (month date, partition regclass, whole_month boolean)
+LANGUAGE sql STABLE
+SET search_path = pg_catalog, pg_temp
+SET TimeZone = 'UTC'
+SET DateStyle = 'ISO, YMD'
+AS $$
+  SELECT date_trunc('month', b.lo)::date, c.oid::regclass,
+         b.lo = date_trunc('month', b.lo) AND b.hi = b.lo + interval '1 month'
+         AND c.relname = format('transactions_y%sm%s', to_char(b.lo, 'YYYY'), to_char(b.lo, 'MM'))
+    FROM pg_inherits i
+    JOIN pg_class c ON c.oid = i.inhrelid
+    CROSS JOIN LATERAL regexp_match(pg_get_expr(c.relpartbound, c.oid), 'FROM \(''([^'']+)''\) TO \(''([^'']+)''\)') AS r
+    CROSS JOIN LATERAL (SELECT r[1]::timestamptz AT TIME ZONE 'UTC' AS lo, r[2]::timestamptz AT TIME ZONE 'UTC' AS hi) b
+   WHERE i.inhparent = 'app.transactions'::regclass
+$$;
+
+-- Monitoring (platform administrators: SELECT for service_role only, sec.apply_privileges).
+-- Every UTC month from the oldest live or archived one to 3 months ahead (further when
+-- partitions exist further): live (a partition of app.transactions), archived
+-- (app.archived_months; its table in schema archive unless exported), or missing. A month is
+-- read from the partition's name, which sec.ensure_transaction_partition gives it (functions in
+-- sec are not the API roles' to call).
+CREATE OR REPLACE VIEW monitor.partitions AS
+WITH cur AS (SELECT date_trunc('month', now() AT TIME ZONE 'UTC')::date AS m),
+live AS (
+  SELECT to_date(substring(c.relname FROM '^transactions_y([0-9]{4}m[0-9]{2})$'), 'YYYY"m"MM') AS month,
+         c.oid::regclass::text AS table_name
+    FROM pg_catalog.pg_inherits i JOIN pg_catalog.pg_class c ON c.oid = i.inhrelid
+   WHERE i.inhparent = 'app.transactions'::regclass),
+arch AS (SELECT a.month, 'archive.' || quote_ident(a.table_name) AS table_name FROM app.archived_months a),
+span AS (
+  SELECT generate_series(LEAST(cur.m, (SELECT min(month) FROM live), (SELECT min(month) FROM arch))::timestamp,
+                         GREATEST((cur.m + interval '3 months')::date, (SELECT max(month) FROM live))::timestamp,
+                         interval '1 month')::date AS month
+    FROM cur)
+SELECT s.month,
+       CASE WHEN l.month IS NOT NULL THEN 'live' WHEN a.month IS NOT NULL THEN 'archived' ELSE 'missing' END AS state,
+       COALESCE(l.table_name, a.table_name) AS table_name,
+       s.month = cur.m AS is_current,
+       ((extract(year FROM s.month) - extract(year FROM cur.m)) * 12
+        + extract(month FROM s.month) - extract(month FROM cur.m))::integer AS months_ahead
+  FROM span s CROSS JOIN cur
+  LEFT JOIN live l ON l.month = s.month
+  LEFT JOIN arch a ON a.month = s.month;
+COMMENT ON VIEW monitor.partitions IS
+  'Each UTC month of app.transactions from the oldest live or archived one to 3 months ahead: live, archived or missing. Platform administrators (service_role).';
+
+-- One row for the health check: whether the current month has its partition, how many months
+-- after it have theirs without a gap (0 when next month is missing: alert below 2, before a
+-- write fails), and how many live months are past the retention (mps.transaction_retention_months,
+-- 12 when unset): app.archive_partitions has not run or holds them back.
+CREATE OR REPLACE VIEW monitor.partitions_ready AS
+WITH cur AS (SELECT date_trunc('month', now() AT TIME ZONE 'UTC')::date AS m),
+p AS (SELECT month, state, months_ahead FROM monitor.partitions)
+SELECT (SELECT m FROM cur) AS current_month,
+       EXISTS (SELECT 1 FROM p WHERE months_ahead = 0 AND state = 'live') AS current_month_ready,
+       (SELECT min(k) - 1 FROM generate_series(1, 121) AS k
+         WHERE NOT EXISTS (SELECT 1 FROM p WHERE p.months_ahead = k AND p.state = 'live'))::integer AS months_ready_ahead,
+       (SELECT count(*) FROM p
+         WHERE p.state = 'live' AND p.months_ahead < 0
+           AND (p.month + make_interval(months => 1 + COALESCE(
+                  NULLIF(current_setting('mps.transaction_retention_months', true), '')::integer, 12)))::timestamp
+               AT TIME ZONE 'UTC' <= now())::integer AS live_months_past_retention,
+       (SELECT count(*) FROM p WHERE p.state = 'archived')::integer AS archived_months;
+COMMENT ON VIEW monitor.partitions_ready IS
+  'One row: current_month_ready, months_ready_ahead (alert below 2), live_months_past_retention, archived_months. Platform administrators (service_role).';
+-- Archiving old months of app.transactions (app.archive_partitions, src/rpc/partitions.cpp;
+-- ARCHITECTURE.md §10). Run by install and every upgrade.
+--
+-- A month is archived whole: its partition is detached and moved, rows intact, into schema
+-- archive, and app.archived_months / app.archived_card_totals record what its rows added up to,
+-- so that app.verify_ledger proves every balance as Σ carried totals + Σ live rows, also once
+-- the archived table is exported and dropped. The registries (tx_registry, idempotency and
+-- order keys) keep their rows: numbers and keys stay unique forever.
+
+-- What one month's rows add up to, in one scan: rows, Σ signed amounts (app.verify_ledger's
+-- card_balance rule: completed and refunded rows, payments negative), cards, per tx_type/status
+-- totals; and how many cards' rows differ from their carried totals for p_month (either way).
+CREATE OR REPLACE FUNCTION sec.archive_month_check(p_table regclass, p_month date)
+RETURNS TABLE (tx_count bigint, balance_total numeric, cards bigint, totals jsonb, carry_mismatches bigint)
+LANGUAGE plpgsql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+  RETURN QUERY EXECUTE format($q$
+    WITH g AS MATERIALIZED (
+      SELECT t.card_id, t.tx_type::text || '/' || t.status::text AS kind, count(*) AS n, sum(t.raw_amount) AS raw,
+             sum(t.final_amount) AS fin, sum(t.points_earned) AS pts,
+             COALESCE(sum(CASE WHEN t.tx_type = 'payment' THEN -t.final_amount ELSE t.final_amount END)
+                        FILTER (WHERE t.status IN ('completed', 'refunded')), 0) AS bal
+        FROM %s t GROUP BY 1, 2),
+    k AS (SELECT card_id, sum(n)::bigint AS n, sum(bal) AS bal FROM g GROUP BY card_id),
+    s AS (SELECT kind, sum(n) AS n, sum(raw) AS raw, sum(fin) AS fin, sum(pts) AS pts FROM g GROUP BY kind)
+    SELECT (SELECT COALESCE(sum(n), 0)::bigint FROM k),
+           (SELECT COALESCE(sum(bal), 0) FROM k),
+           (SELECT count(*) FROM k),
+           (SELECT COALESCE(jsonb_object_agg(kind, jsonb_build_object('rows', n, 'raw', raw, 'final', fin, 'points', pts)),
+                            '{}'::jsonb) FROM s),
+           (SELECT count(*) FROM k
+              FULL JOIN (SELECT * FROM app.archived_card_totals WHERE month = $1) c ON c.card_id = k.card_id
+             WHERE (k.n, k.bal) IS DISTINCT FROM (c.tx_count, c.balance_delta))$q$, p_table)
+  USING p_month;
+END
+$$;
+
+-- Archives every month past the retention (its whole UTC month ended more than p_keep_months
+-- months ago), oldest first; returns one row per month archived, and one 'held' row for the
+-- first month it had to leave live with the reason (the months after it wait too, so that
+-- archived months always precede live ones). A month is held while
+--   * a payment, refund or counter top-up of it at a merchant is not settled: archived, it would
+--     never be (generate_settlement reads live rows), and the merchant's money would be lost;
+--   * a refund of it refunds a payment of a month that stays live (a refund's row carries its
+--     transaction's start, which can precede its payment's): that payment's refunded total must
+--     stay readable in full, or it could be refunded twice;
+--   * its partition does not hold exactly one UTC month under its own name.
+-- Every step is verified in the caller's transaction: the partition is locked against writes,
+-- counted and summed, each card's carried totals recorded and checked, then it is detached,
+-- moved and counted again; any difference raises ARCHIVE_VERIFICATION_FAILED and rolls it all
+-- back. Detaching takes app.transactions' ACCESS EXCLUSIVE lock until commit (one scan of the
+-- month): lock_timeout is 3 s here, so a long reader makes the job fail (retry) rather than
+-- queue every payment behind it. A refund that read the month after it was locked and then marks
+-- its payment refunded waits for the archive while the detach waits for it: PostgreSQL aborts one
+-- of the two (40P01, retry); nothing is half done. Needs READ COMMITTED (checked by the RPC).
+CREATE OR REPLACE FUNCTION sec.archive_transaction_partitions(p_keep_months integer, p_actor uuid, p_actor_role text)
+RETURNS TABLE (month date, table_name text, tx_count bigint, balance_total numeric, cards bigint, outcome text, note text)
+LANGUAGE plpgsql VOLATILE
+SET search_path = pg_catalog, pg_temp
+SET lock_timeout = '3s'
+AS $$
+DECLARE
+  cur date := date_trunc('month', now() AT TIME ZONE 'UTC')::date;
+  months date[] := '{}';
+  parts regclass[] := '{}';
+  whole boolean[] := '{}';
+  unsettled bigint[] := '{}';
+  originals timestamptz[] := '{}';  -- per month: the latest payment its refunds refund
+  p record;
+  u bigint;
+  o timestamptz;
+  n integer;
+  keep integer := 0;
+  before record;
+  after record;
+BEGIN
+  IF p_keep_months IS NULL OR p_keep_months < 1 OR p_keep_months > 1200 THEN
+    RAISE EXCEPTION 'INVALID_ARGUMENT' USING ERRCODE = '22023',
+      DETAIL = 'The retention must be between 1 and 1200 months.';
+  END IF;
+  -- One archiver at a time.
+  LOCK TABLE app.archived_months IN SHARE ROW EXCLUSIVE MODE;
+  -- The months past the retention, oldest first, each locked against writes (a refund marking
+  -- an old payment refunded) before it is read; the current and future months never qualify.
+  FOR p IN SELECT t.month, t.partition, t.whole_month FROM sec.transaction_partitions() t
+            WHERE t.month < cur
+              AND (t.month + make_interval(months => 1 + p_keep_months))::timestamp AT TIME ZONE 'UTC' <= now()
+            ORDER BY t.month
+  LOOP
+    EXECUTE format('LOCK TABLE %s IN EXCLUSIVE MODE', p.partition);
+    EXECUTE format($q$
+      SELECT count(*) FILTER (WHERE t.merchant_id IS NOT NULL AND t.tx_type IN ('payment', 'refund', 'recharge')
+                                AND t.status IN ('completed', 'refunded')
+                                AND NOT EXISTS (SELECT 1 FROM app.settlement_lines l WHERE l.tx_id = t.id)
+                                AND NOT EXISTS (SELECT 1 FROM app.settlements s
+                                                 WHERE s.legacy AND s.merchant_id = t.merchant_id
+                                                   AND t.created_at >= s.period_start AND t.created_at < s.period_end)),
+             max(o.created_at)
+        FROM %s t LEFT JOIN app.tx_registry o ON t.tx_type = 'refund' AND o.tx_id = t.original_tx_id$q$, p.partition)
+      INTO u, o;
+    months := months || p.month;
+    parts := parts || p.partition;
+    whole := whole || p.whole_month;
+    unsettled := unsettled || u;
+    originals := originals || o;
+  END LOOP;
+  n := coalesce(array_length(months, 1), 0);
+  -- The longest run from the oldest month with nothing unsettled, each month whole, whose
+  -- refunds refund only payments of the run.
+  WHILE keep < n AND whole[keep + 1] AND unsettled[keep + 1] = 0 LOOP
+    keep := keep + 1;
+  END LOOP;
+  WHILE keep > 0 AND (SELECT max(x) FROM unnest(originals[1:keep]) x)
+                     >= (months[keep] + interval '1 month')::timestamp AT TIME ZONE 'UTC' LOOP
+    keep := keep - 1;
+  END LOOP;
+
+  FOR i IN 1 .. keep LOOP
+    -- Each card's carried totals, then the month's figures checked against them.
+    EXECUTE format($q$
+      INSERT INTO app.archived_card_totals (card_id, month, tx_count, balance_delta)
+      SELECT t.card_id, $1, count(*),
+             COALESCE(sum(CASE WHEN t.tx_type = 'payment' THEN -t.final_amount ELSE t.final_amount END)
+                        FILTER (WHERE t.status IN ('completed', 'refunded')), 0)
+        FROM %s t GROUP BY t.card_id$q$, parts[i]) USING months[i];
+    SELECT * INTO before FROM sec.archive_month_check(parts[i], months[i]);
+    EXECUTE format('ALTER TABLE app.transactions DETACH PARTITION %s', parts[i]);
+    EXECUTE format('ALTER TABLE %s SET SCHEMA archive', parts[i]);
+    -- (The same table, now archive.<name>: a regclass is its oid.)
+    SELECT * INTO after FROM sec.archive_month_check(parts[i], months[i]);
+    IF before.carry_mismatches <> 0 OR after.carry_mismatches <> 0
+       OR (before.tx_count, before.balance_total, before.cards, before.totals)
+          IS DISTINCT FROM (after.tx_count, after.balance_total, after.cards, after.totals) THEN
+      RAISE EXCEPTION 'ARCHIVE_VERIFICATION_FAILED' USING ERRCODE = 'XX000',
+        DETAIL = format('%s: %s rows, balance %s, %s cards before the move; %s rows, balance %s, %s cards after; %s and %s cards differ from their carried totals.',
+                        to_char(months[i], 'YYYY-MM'), before.tx_count, before.balance_total, before.cards,
+                        after.tx_count, after.balance_total, after.cards, before.carry_mismatches, after.carry_mismatches),
+        HINT = 'Nothing was archived. Run app.verify_ledger() and look for writes to the month.';
+    END IF;
+    INSERT INTO app.archived_months AS a (month, table_name, tx_count, balance_total, cards, totals, archived_by, archived_by_role)
+    SELECT months[i], c.relname, before.tx_count, before.balance_total, before.cards, before.totals, p_actor, p_actor_role
+      FROM pg_class c WHERE c.oid = parts[i];
+    month := months[i];
+    table_name := parts[i]::text;
+    tx_count := before.tx_count;
+    balance_total := before.balance_total;
+    cards := before.cards;
+    outcome := 'archived';
+    note := NULL;
+    RETURN NEXT;
+  END LOOP;
+
+  IF keep < n THEN
+    month := months[keep + 1];
+    table_name := parts[keep + 1]::text;
+    tx_count := NULL;
+    balance_total := NULL;
+    cards := NULL;
+    outcome := 'held';
+    note := CASE
+      WHEN NOT whole[keep + 1] THEN 'the partition does not hold exactly one UTC month under its own name'
+      WHEN unsettled[keep + 1] > 0 THEN format('%s payments, refunds or counter top-ups at merchants are not settled yet (generate_settlement)',
+                                              unsettled[keep + 1])
+      ELSE 'a refund of this month refunds a payment of a later month, which stays live' END;
+    RETURN NEXT;
+  END IF;
+END
+$$;
+
+-- app.verify_ledger()'s archive checks, one row per violation:
+--   archive_month       an archived month's record disagrees with its carried totals (rows,
+--                       Σ balance, cards) or with its tx_registry rows (one per archived row),
+--                       carried totals of a month that is not archived, or an archived month
+--                       that has a live partition again;
+--   archive_table       an archived table still in schema archive whose rows no longer add up
+--                       to its record, or whose cards' rows differ from their carried totals
+--                       (an exported and dropped table is not checked: its record stands for it);
+--   archive_unrecorded  a transactions table detached from app.transactions, or a table in
+--                       schema archive, that no archived month records.
+CREATE OR REPLACE FUNCTION sec.archive_violations()
+RETURNS TABLE (invariant text, object_id text, detail text)
+LANGUAGE plpgsql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+  a record;
+  f record;
+  t regclass;
+BEGIN
+  IF EXISTS (SELECT 1 FROM app.archived_months) OR EXISTS (SELECT 1 FROM app.archived_card_totals) THEN
+    RETURN QUERY
+    WITH c AS (SELECT k.month, count(*) AS cards, sum(k.tx_count) AS n, sum(k.balance_delta) AS total
+                 FROM app.archived_card_totals k GROUP BY k.month),
+         g AS (SELECT date_trunc('month', r.created_at AT TIME ZONE 'UTC')::date AS month, count(*) AS n
+                 FROM app.tx_registry r
+                WHERE date_trunc('month', r.created_at AT TIME ZONE 'UTC')::date IN (SELECT m.month FROM app.archived_months m)
+                GROUP BY 1)
+    SELECT 'archive_month', to_char(m.month, 'YYYY-MM'),
+           format('recorded %s rows, balance %s, %s cards; carried totals say %s rows, balance %s, %s cards; tx_registry has %s rows',
+                  m.tx_count, m.balance_total, m.cards, COALESCE(c.n, 0), COALESCE(c.total, 0), COALESCE(c.cards, 0),
+                  COALESCE(g.n, 0))
+      FROM app.archived_months m LEFT JOIN c ON c.month = m.month LEFT JOIN g ON g.month = m.month
+     WHERE (COALESCE(c.n, 0), COALESCE(c.total, 0), COALESCE(c.cards, 0), COALESCE(g.n, 0))
+           IS DISTINCT FROM (m.tx_count::numeric, m.balance_total, m.cards, m.tx_count)
+    UNION ALL
+    SELECT 'archive_month', to_char(c.month, 'YYYY-MM'), 'carried totals of a month that is not archived'
+      FROM c WHERE NOT EXISTS (SELECT 1 FROM app.archived_months m WHERE m.month = c.month)
+    UNION ALL
+    SELECT 'archive_month', to_char(m.month, 'YYYY-MM'), format('archived month has a live partition again: %s', p.partition)
+      FROM app.archived_months m JOIN sec.transaction_partitions() p ON p.month = m.month;
+  END IF;
+
+  FOR a IN SELECT * FROM app.archived_months ORDER BY month LOOP
+    t := to_regclass(format('archive.%I', a.table_name));
+    CONTINUE WHEN t IS NULL;
+    SELECT * INTO f FROM sec.archive_month_check(t, a.month);
+    IF (f.tx_count, f.balance_total, f.cards, f.totals) IS DISTINCT FROM (a.tx_count, a.balance_total, a.cards, a.totals) THEN
+      invariant := 'archive_table';
+      object_id := t::text;
+      detail := format('rows %s, balance %s, %s cards%s; recorded %s, %s, %s', f.tx_count, f.balance_total, f.cards,
+                       CASE WHEN f.totals IS DISTINCT FROM a.totals THEN ', totals per tx_type/status differ' ELSE '' END,
+                       a.tx_count, a.balance_total, a.cards);
+      RETURN NEXT;
+    END IF;
+    IF f.carry_mismatches <> 0 THEN
+      invariant := 'archive_table';
+      object_id := t::text;
+      detail := format('%s cards'' rows differ from their carried totals', f.carry_mismatches);
+      RETURN NEXT;
+    END IF;
+  END LOOP;
+
+  RETURN QUERY
+  SELECT 'archive_unrecorded', c.oid::regclass::text,
+         'a transactions table outside app.transactions that no archived month records'
+    FROM pg_class c
+   WHERE c.relkind IN ('r', 'p') AND NOT c.relispartition
+     AND ((c.relnamespace = 'app'::regnamespace AND c.relname ~ '^transactions_y[0-9]{4}m[0-9]{2}$')
+          OR (c.relnamespace = 'archive'::regnamespace
+              AND NOT EXISTS (SELECT 1 FROM app.archived_months m WHERE m.table_name = c.relname)))
+   ORDER BY 2;
+END
+$$;
+-- The role pg_cron runs mps's jobs as (app.schedule_jobs, src/rpc/jobs.cpp). Run by install and
+-- every upgrade; the role itself is made by the first app.schedule_jobs(), since a server without
+-- pg_cron needs none.
+
+-- Makes the role mps_jobs when missing and lets it execute exactly p_functions (and use schema
+-- app); returns the role the jobs are to run as. pg_cron schedules a job for another user only
+-- for a superuser: where the extension owner is none (a managed service), the jobs run as the
+-- owner, which is a platform administrator anyway.
+CREATE OR REPLACE FUNCTION sec.prepare_job_role(p_functions text[]) RETURNS text
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+  f text;
+BEGIN
+  IF NOT (SELECT rolsuper FROM pg_roles WHERE rolname = current_user) THEN
+    RETURN current_user;
+  END IF;
+  IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'mps_jobs') THEN
+    -- LOGIN: pg_cron connects as the job's user. No password: only what pg_hba.conf trusts for
+    -- it (or pg_cron's background workers, cron.use_background_workers = on) lets it in.
+    CREATE ROLE mps_jobs LOGIN NOINHERIT;
+    COMMENT ON ROLE mps_jobs IS 'mps: pg_cron runs the mps_* jobs as this role (app.schedule_jobs); EXECUTE on the job functions only';
+  END IF;
+  GRANT USAGE ON SCHEMA app TO mps_jobs;
+  FOREACH f IN ARRAY p_functions LOOP
+    EXECUTE format('GRANT EXECUTE ON FUNCTION %s TO mps_jobs', f::regprocedure);
+  END LOOP;
+  RETURN 'mps_jobs';
+END
+$$;
+REVOKE ALL ON FUNCTION sec.prepare_job_role(text[]) FROM PUBLIC;
 -- Issuing and administering cards (src/rpc/cards.cpp). Standard cards come with their member.
 
 CREATE OR REPLACE FUNCTION app.create_prepaid_card(
@@ -452,6 +835,42 @@ SELECT sec.grant_execute('app.merchant_charge_by_qr(text, text, numeric, text, j
 CREATE OR REPLACE FUNCTION sec.uid() RETURNS uuid
 LANGUAGE c STABLE
 AS 'MODULE_PATHNAME', 'mps_sec_uid';
+-- pg_cron scheduling of the periodic jobs (src/rpc/jobs.cpp): every job under a stable name,
+-- run as the role mps_jobs. The README's operations chapter lists the jobs and their schedules.
+
+CREATE OR REPLACE FUNCTION app.schedule_jobs(p_schedules jsonb DEFAULT NULL)
+RETURNS TABLE (job_name text, schedule text, command text, run_as text, active boolean, job_id bigint,
+               last_status text, last_start timestamptz, last_end timestamptz, last_message text,
+               runs_last_day bigint, failures_last_day bigint)
+LANGUAGE c VOLATILE SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+SET row_security = on
+AS 'MODULE_PATHNAME', 'mps_schedule_jobs';
+COMMENT ON FUNCTION app.schedule_jobs(jsonb) IS
+  'Schedules mps''s jobs with pg_cron under stable names (again: changed in place); p_schedules {"job": "cron schedule" | null to leave it out} overrides the defaults. Platform administrators.';
+SELECT sec.grant_execute('app.schedule_jobs(jsonb)', ARRAY['service_role']);
+
+CREATE OR REPLACE FUNCTION app.unschedule_jobs()
+RETURNS integer
+LANGUAGE c VOLATILE SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+SET row_security = on
+AS 'MODULE_PATHNAME', 'mps_unschedule_jobs';
+COMMENT ON FUNCTION app.unschedule_jobs() IS
+  'Unschedules every mps job of this database; returns how many. Platform administrators.';
+SELECT sec.grant_execute('app.unschedule_jobs()', ARRAY['service_role']);
+
+CREATE OR REPLACE FUNCTION app.job_status()
+RETURNS TABLE (job_name text, schedule text, command text, run_as text, active boolean, job_id bigint,
+               last_status text, last_start timestamptz, last_end timestamptz, last_message text,
+               runs_last_day bigint, failures_last_day bigint)
+LANGUAGE c STABLE SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+SET row_security = on
+AS 'MODULE_PATHNAME', 'mps_job_status';
+COMMENT ON FUNCTION app.job_status() IS
+  'The mps jobs pg_cron has for this database, with their last run and the last day''s runs and failures; no rows without pg_cron. Platform administrators.';
+SELECT sec.grant_execute('app.job_status()', ARRAY['service_role']);
 -- Members (src/rpc/members.cpp).
 
 -- Seed 001's positional order (name, phone, email, binding org, binding id, password), every
@@ -584,7 +1003,7 @@ RETURNS text
 LANGUAGE c VOLATILE
 SET search_path = pg_catalog, pg_temp
 AS 'MODULE_PATHNAME', 'mps_random_number';
--- Operations RPCs (src/rpc/operations.cpp): ledger checker, partition upkeep, error catalog,
+-- Operations RPCs (src/rpc/operations.cpp): ledger checker, error catalog,
 -- and what this mps.so implements (for the contract tests and for administrators checking a
 -- deployment after an upgrade).
 
@@ -597,16 +1016,6 @@ AS 'MODULE_PATHNAME', 'mps_verify_ledger';
 COMMENT ON FUNCTION app.verify_ledger() IS
   'One row per violated ledger invariant (ARCHITECTURE.md §2); no rows on a healthy database. Platform administrators only.';
 SELECT sec.grant_execute('app.verify_ledger()', ARRAY['service_role']);
-
-CREATE OR REPLACE FUNCTION app.ensure_partitions(p_months_ahead integer DEFAULT 3)
-RETURNS integer
-LANGUAGE c VOLATILE SECURITY DEFINER
-SET search_path = pg_catalog, pg_temp
-SET row_security = on
-AS 'MODULE_PATHNAME', 'mps_ensure_partitions';
-COMMENT ON FUNCTION app.ensure_partitions(integer) IS
-  'Creates missing monthly transaction partitions up to p_months_ahead months ahead; returns how many. Platform administrators only.';
-SELECT sec.grant_execute('app.ensure_partitions(integer)', ARRAY['service_role']);
 
 CREATE OR REPLACE FUNCTION app.error_catalog()
 RETURNS TABLE (code text, sqlstate text, http_status text, meaning text)
@@ -636,6 +1045,40 @@ AS 'MODULE_PATHNAME', 'mps_library_labels';
 COMMENT ON FUNCTION app.library_labels() IS
   'The labels the installed mps.so knows for each SQL enum it reads, in order. Platform administrators only.';
 SELECT sec.grant_execute('app.library_labels()', ARRAY['service_role']);
+-- Partition lifecycle of app.transactions (src/rpc/partitions.cpp): partitions ahead, archive
+-- of months past the retention. The DDL is in 62_partitions.sql and 63_archive.sql.
+
+CREATE OR REPLACE FUNCTION app.ensure_partitions(p_months_ahead integer DEFAULT 3)
+RETURNS integer
+LANGUAGE c VOLATILE SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+SET row_security = on
+AS 'MODULE_PATHNAME', 'mps_ensure_partitions';
+COMMENT ON FUNCTION app.ensure_partitions(integer) IS
+  'Creates missing monthly transaction partitions from the current month up to p_months_ahead months ahead; returns how many. p_months_ahead below 2 is INVALID_ARGUMENT: partitions are kept at least two months ahead. Platform administrators only.';
+SELECT sec.grant_execute('app.ensure_partitions(integer)', ARRAY['service_role']);
+
+CREATE OR REPLACE FUNCTION app.ensure_next_month_partition()
+RETURNS integer
+LANGUAGE c VOLATILE SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+SET row_security = on
+AS 'MODULE_PATHNAME', 'mps_ensure_next_month_partition';
+COMMENT ON FUNCTION app.ensure_next_month_partition() IS
+  'Seed 000''s name for ensure_partitions() with its default (3 months ahead); returns how many partitions it created. Platform administrators only.';
+SELECT sec.grant_execute('app.ensure_next_month_partition()', ARRAY['service_role']);
+
+-- Not STABLE: it detaches and moves tables. Rows come back as an array of objects.
+CREATE OR REPLACE FUNCTION app.archive_partitions(p_keep_months integer DEFAULT NULL)
+RETURNS TABLE (month date, table_name text, tx_count bigint, balance_total numeric, cards bigint, outcome text,
+               note text)
+LANGUAGE c VOLATILE SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+SET row_security = on
+AS 'MODULE_PATHNAME', 'mps_archive_partitions';
+COMMENT ON FUNCTION app.archive_partitions(integer) IS
+  'Archives every month of app.transactions whose whole UTC month ended more than p_keep_months (NULL: mps.transaction_retention_months, 12) months ago into schema archive, verified and audited; one row per month archived, and a held row (outcome held, note why) for the first month that must stay live (unsettled merchant transactions). Needs READ COMMITTED. Platform administrators only.';
+SELECT sec.grant_execute('app.archive_partitions(integer)', ARRAY['service_role']);
 -- Dynamic QR codes (src/rpc/qr.cpp).
 
 -- p_card_type is app.card_type, as seed 000 declares it: the seeds' 'personal' / 'enterprise'
@@ -678,6 +1121,16 @@ AS 'MODULE_PATHNAME', 'mps_cron_rotate_qr_tokens';
 COMMENT ON FUNCTION app.cron_rotate_qr_tokens(integer) IS
   'Ends live QR codes that expired or are older than p_ttl_seconds; returns how many. For pg_cron / administrators.';
 SELECT sec.grant_execute('app.cron_rotate_qr_tokens(integer)', ARRAY['service_role']);
+
+CREATE OR REPLACE FUNCTION app.cron_cleanup_qr_history(p_keep_days integer DEFAULT 30)
+RETURNS integer
+LANGUAGE c VOLATILE SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+SET row_security = on
+AS 'MODULE_PATHNAME', 'mps_cron_cleanup_qr_history';
+COMMENT ON FUNCTION app.cron_cleanup_qr_history(integer) IS
+  'Deletes the QR history rows of codes that ended more than p_keep_days (1..3650, default 30) days ago, never a live code''s; returns how many. For pg_cron / administrators.';
+SELECT sec.grant_execute('app.cron_cleanup_qr_history(integer)', ARRAY['service_role']);
 -- Authorized, keyset-paginated reads (src/rpc/queries.cpp). STABLE: PostgREST runs them in a
 -- read-only transaction (GET or POST /rpc/...), and they run on a hot standby. A page continues
 -- after the cursor of its last row (p_before); bounds are [p_from, p_to).
@@ -924,6 +1377,17 @@ AS 'MODULE_PATHNAME', 'mps_get_settlement_lines';
 COMMENT ON FUNCTION app.get_settlement_lines(uuid) IS
   'The statement of a settlement: every payment, refund, merchant-funded voucher payment and counter top-up it settled, in time order; staff of its merchant and platform administrators.';
 SELECT sec.grant_execute('app.get_settlement_lines(uuid)', ARRAY['authenticated', 'service_role']);
+
+-- The daily run pg_cron makes (job mps_settle_t_plus_1, app.schedule_jobs).
+CREATE OR REPLACE FUNCTION app.cron_settle_t_plus_1(p_day date DEFAULT NULL)
+RETURNS integer
+LANGUAGE c VOLATILE SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+SET row_security = on
+AS 'MODULE_PATHNAME', 'mps_cron_settle_t_plus_1';
+COMMENT ON FUNCTION app.cron_settle_t_plus_1(date) IS
+  'Settles the day (default: yesterday in mps.settlement_time_zone) as t_plus_1 for every merchant with payments, refunds or counter top-ups on it, as generate_settlement does; returns how many settlements it created (0 when the day was settled before). Platform administrators (pg_cron).';
+SELECT sec.grant_execute('app.cron_settle_t_plus_1(date)', ARRAY['service_role']);
 -- Sharing prepaid and corporate cards (src/rpc/sharing.cpp); seed 000 §4.2 and seed 004 §1.4.
 -- Seed-compatible names and parameters; they return boolean as the seeds do. A wrong binding
 -- password returns false (and counts: five within 15 minutes lock the card's password).
@@ -989,6 +1453,119 @@ AS 'MODULE_PATHNAME', 'mps_enterprise_remove_member';
 COMMENT ON FUNCTION app.enterprise_remove_member(text, text) IS
   'Removes a member from a corporate card: its admins remove anyone, a member itself; the last admin stays.';
 SELECT sec.grant_execute('app.enterprise_remove_member(text, text)', ARRAY['authenticated', 'service_role']);
+-- Monitoring views (README, operations): schema monitor, readable by service_role (and the
+-- superuser) only (sec.apply_privileges). They read the tables as their owner, past RLS, so they
+-- show no secret: no QR token or digest, no password hash, no query text. Failures come from the
+-- failure log (audit.event_log, action PAYMENT_FAILED, written by the failure log writer while
+-- mps is preloaded: app.failure_log_status()). Hours and days are UTC.
+
+-- Charges per merchant and hour over the last 48 hours: how many succeeded, how many were
+-- refused and why (seed 001: alert above 5% in the last hour). A refusal before the merchant was
+-- known (an unknown merchant code) has no merchant.
+CREATE OR REPLACE VIEW monitor.payments_hourly AS
+WITH ok AS (
+  SELECT date_trunc('hour', t.created_at AT TIME ZONE 'UTC') AS hour, t.merchant_id, count(*) AS n
+    FROM app.transactions t
+   WHERE t.tx_type = 'payment' AND t.created_at >= now() - interval '48 hours'
+   GROUP BY 1, 2),
+bad AS (
+  SELECT date_trunc('hour', e.happened_at AT TIME ZONE 'UTC') AS hour, (e.context ->> 'merchant_id')::uuid AS merchant_id,
+         e.context ->> 'error' AS code, count(*) AS n
+    FROM audit.event_log e
+   WHERE e.action = 'PAYMENT_FAILED' AND e.happened_at >= now() - interval '48 hours'
+     AND e.context ->> 'rpc' = 'merchant_charge_by_qr'
+   GROUP BY 1, 2, 3),
+badsum AS (
+  SELECT hour, merchant_id, sum(n)::bigint AS n, jsonb_object_agg(code, n) AS reasons FROM bad GROUP BY 1, 2)
+SELECT coalesce(ok.hour, b.hour) AS hour, m.code AS merchant_code, coalesce(ok.merchant_id, b.merchant_id) AS merchant_id,
+       coalesce(ok.n, 0)::bigint AS succeeded, coalesce(b.n, 0)::bigint AS failed,
+       round(coalesce(b.n, 0)::numeric / (coalesce(ok.n, 0) + coalesce(b.n, 0)), 4) AS failure_rate,
+       coalesce(b.reasons, '{}') AS reasons
+  FROM ok FULL JOIN badsum b ON b.hour = ok.hour AND b.merchant_id IS NOT DISTINCT FROM ok.merchant_id
+  LEFT JOIN app.merchants m ON m.id = coalesce(ok.merchant_id, b.merchant_id);
+COMMENT ON VIEW monitor.payments_hourly IS
+  'Charges per merchant and UTC hour over the last 48 hours: succeeded, refused (failure log), failure rate, reasons {code: count}';
+
+-- Every refused money call (charges, refunds, recharges, recharge orders, adjustments) per hour,
+-- call and code over the last 48 hours.
+CREATE OR REPLACE VIEW monitor.refused_calls_hourly AS
+SELECT date_trunc('hour', e.happened_at AT TIME ZONE 'UTC') AS hour, e.context ->> 'rpc' AS rpc,
+       e.context ->> 'error' AS code, m.code AS merchant_code, count(*) AS calls,
+       count(DISTINCT e.context ->> 'card_id') AS cards
+  FROM audit.event_log e
+  LEFT JOIN app.merchants m ON m.id = (e.context ->> 'merchant_id')::uuid
+ WHERE e.action = 'PAYMENT_FAILED' AND e.happened_at >= now() - interval '48 hours'
+ GROUP BY 1, 2, 3, 4;
+COMMENT ON VIEW monitor.refused_calls_hourly IS
+  'Refused money calls per UTC hour, RPC, error code and merchant over the last 48 hours (failure log)';
+
+-- Idempotency conflicts: a key or external order id reused for a different request (a client
+-- bug or a replay) per hour and merchant over the last 48 hours.
+CREATE OR REPLACE VIEW monitor.idempotency_conflicts AS
+SELECT hour, rpc, code, merchant_code, calls
+  FROM monitor.refused_calls_hourly
+ WHERE code IN ('IDEMPOTENCY_KEY_REUSED', 'EXTERNAL_ORDER_ID_REUSED');
+COMMENT ON VIEW monitor.idempotency_conflicts IS
+  'Idempotency keys and external order ids reused for a different request, per UTC hour and merchant (failure log)';
+
+-- Sessions waiting for a card's row lock now (a money call waits at most mps.card_lock_timeout,
+-- then fails with CARD_BUSY): the first waiter holds the row's tuple lock and waits for the
+-- holder's transaction, later ones wait for the tuple lock. The card comes from the tuple lock's
+-- row address.
+CREATE OR REPLACE VIEW monitor.card_lock_waits AS
+SELECT w.pid, c.id AS card_id, w.waitstart AS waiting_since, clock_timestamp() - w.waitstart AS waited,
+       pg_blocking_pids(w.pid) AS blocked_by, a.application_name, a.usename AS db_user
+  FROM pg_locks w
+  JOIN pg_locks t ON t.pid = w.pid AND t.locktype = 'tuple' AND t.relation = 'app.member_cards'::regclass
+  LEFT JOIN app.member_cards c ON c.ctid = format('(%s,%s)', t.page, t.tuple)::tid
+  LEFT JOIN pg_stat_activity a ON a.pid = w.pid
+ WHERE NOT w.granted
+   AND (w.locktype = 'transactionid' OR (w.locktype = 'tuple' AND w.relation = 'app.member_cards'::regclass));
+COMMENT ON VIEW monitor.card_lock_waits IS
+  'Sessions waiting for a card''s row lock now: pid, card, since when, blocked by which pids (no query text)';
+
+-- Active cards whose expiry is near or has passed (past: the expiry job is not running), per
+-- type, with the money they hold.
+CREATE OR REPLACE VIEW monitor.cards_near_expiry AS
+SELECT c.card_type,
+       CASE WHEN c.expires_at <= now() THEN 'past'
+            WHEN c.expires_at <= now() + interval '1 day' THEN 'within 1 day'
+            WHEN c.expires_at <= now() + interval '7 days' THEN 'within 7 days'
+            ELSE 'within 30 days' END AS expiry,
+       count(*) AS cards, sum(c.balance) AS balance_total, min(c.expires_at) AS first_expiry
+  FROM app.member_cards c
+ WHERE c.status IN ('active', 'frozen') AND c.expires_at <= now() + interval '30 days'
+ GROUP BY 1, 2;
+COMMENT ON VIEW monitor.cards_near_expiry IS
+  'Active or frozen cards expiring within 30 days or past their expiry (the expiry job is late), per type, with their balances';
+
+-- Pending recharge orders: how many, how many expire within 5 minutes, how many are past their
+-- expiry (the expiry job is not running), the oldest.
+CREATE OR REPLACE VIEW monitor.recharge_orders_pending AS
+SELECT count(*) AS pending,
+       count(*) FILTER (WHERE o.expires_at > now() AND o.expires_at <= now() + interval '5 minutes') AS expiring_within_5_minutes,
+       count(*) FILTER (WHERE o.expires_at <= now()) AS past_expiry,
+       coalesce(sum(o.amount), 0) AS amount_total, min(o.created_at) AS oldest
+  FROM app.recharge_orders o
+ WHERE o.status = 'pending';
+COMMENT ON VIEW monitor.recharge_orders_pending IS
+  'Pending recharge orders: count, expiring within 5 minutes, past expiry (the expiry job is late), amount, oldest';
+
+-- QR codes issued and ended per UTC day over the last 30 days (seed 001: the expiry rate), from
+-- the code history (kept 30 days by the job mps_cleanup_qr_history).
+CREATE OR REPLACE VIEW monitor.qr_daily AS
+SELECT (date_trunc('day', h.issued_at AT TIME ZONE 'UTC'))::date AS day, count(*) AS issued,
+       count(*) FILTER (WHERE h.end_reason = 'used') AS used,
+       count(*) FILTER (WHERE h.end_reason = 'expired') AS expired,
+       count(*) FILTER (WHERE h.end_reason = 'rotated') AS rotated,
+       count(*) FILTER (WHERE h.end_reason = 'revoked') AS revoked,
+       count(*) FILTER (WHERE h.ended_at IS NULL) AS live,
+       round(count(*) FILTER (WHERE h.end_reason = 'expired')::numeric / count(*), 4) AS expired_rate
+  FROM app.card_qr_history h
+ WHERE h.issued_at >= now() - interval '30 days'
+ GROUP BY 1;
+COMMENT ON VIEW monitor.qr_daily IS
+  'QR codes issued per UTC day over the last 30 days and how they ended (used, expired, rotated, revoked, still live)';
 -- The seed-000 tables as read-only views over app.member_cards and app.card_bindings, so that
 -- clients written against the seeds read their cards unchanged (select * from app.personal_cards
 -- where member_id = auth.uid()). security_invoker (PostgreSQL 15+): the caller's privileges and
@@ -1069,6 +1646,8 @@ ALTER TABLE app.merchant_topup_days ENABLE ROW LEVEL SECURITY;
 ALTER TABLE app.card_password_failures ENABLE ROW LEVEL SECURITY;
 ALTER TABLE app.recharge_orders ENABLE ROW LEVEL SECURITY;
 ALTER TABLE app.settlement_lines ENABLE ROW LEVEL SECURITY;
+ALTER TABLE app.archived_months ENABLE ROW LEVEL SECURITY;
+ALTER TABLE app.archived_card_totals ENABLE ROW LEVEL SECURITY;
 
 -- Read-only policies. Tables without a policy (admin_users, registries, audit) show no rows
 -- to anyone subject to RLS.
@@ -1117,7 +1696,8 @@ DROP POLICY IF EXISTS member_reads_own_recharge_orders ON app.recharge_orders;
 CREATE POLICY member_reads_own_recharge_orders ON app.recharge_orders FOR SELECT
   USING (requested_by = sec.uid());
 -- (app.card_password_failures has no policy: administrators read it as service_role;
--- app.settlement_lines neither: staff read their statements through app.get_settlement_lines.)
+-- app.settlement_lines neither: staff read their statements through app.get_settlement_lines;
+-- nor app.archived_months and app.archived_card_totals: administrators' records of archived months.)
 
 -- Privileges are made in 98_privileges.sql, once every object exists.
 -- Privileges, made by install and by every upgrade once every table, sequence and function
@@ -1143,12 +1723,15 @@ DECLARE
   r text;
   secret record;
 BEGIN
-  REVOKE ALL ON SCHEMA app, audit, sec FROM PUBLIC;
+  -- Schema archive (archived months' tables) is no API role's: nothing is granted on it.
+  REVOKE ALL ON SCHEMA app, audit, sec, archive, monitor FROM PUBLIC;
+  REVOKE ALL ON ALL TABLES IN SCHEMA monitor FROM PUBLIC;
   EXECUTE format('REVOKE ALL ON %s FROM PUBLIC', tables);
   REVOKE ALL ON ALL SEQUENCES IN SCHEMA app, audit FROM PUBLIC;
   REVOKE ALL ON ALL FUNCTIONS IN SCHEMA sec FROM PUBLIC;
   FOREACH r IN ARRAY sec.api_roles() LOOP
-    EXECUTE format('REVOKE ALL ON SCHEMA app, audit, sec FROM %I', r);
+    EXECUTE format('REVOKE ALL ON SCHEMA app, audit, sec, archive, monitor FROM %I', r);
+    EXECUTE format('REVOKE ALL ON ALL TABLES IN SCHEMA monitor FROM %I', r);
     EXECUTE format('REVOKE ALL ON %s FROM %I', tables, r);
     EXECUTE format('REVOKE ALL ON ALL SEQUENCES IN SCHEMA app, audit FROM %I', r);
     EXECUTE format('REVOKE ALL ON ALL FUNCTIONS IN SCHEMA sec FROM %I', r);
@@ -1175,7 +1758,9 @@ BEGIN
       END LOOP;
     END IF;
     IF r = 'service_role' THEN
-      EXECUTE format('GRANT USAGE ON SCHEMA audit TO %I', r);
+      -- The monitoring views (schema monitor) are for platform administrators only.
+      EXECUTE format('GRANT USAGE ON SCHEMA audit, monitor TO %I', r);
+      EXECUTE format('GRANT SELECT ON ALL TABLES IN SCHEMA monitor TO %I', r);
       EXECUTE format('GRANT SELECT ON audit.event_log TO %I', r);
     END IF;
   END LOOP;

@@ -232,6 +232,33 @@ SELECT app.set_merchant_fee_rate('ST_SHOP', 0);
 \echo :SQLSTATE
 ROLLBACK;
 
+-- The daily run (pg_cron's job mps_settle_t_plus_1): three days ago a payment at each shop; the
+-- other shop's realtime settlement already covers part of that day, so the run leaves it to it
+-- (skipped, audited); the shop's day is settled as generate_settlement settles it; run again, it
+-- creates nothing. A day not over, a non-finite day and a member are refused.
+SELECT date_trunc('day', now()) - interval '3 days' AS d3 \gset
+INSERT INTO tx SELECT 'day3_shop', tx_no FROM app.merchant_charge_by_qr('ST_SHOP', :'qr', 30.00);
+INSERT INTO tx SELECT 'day3_other', tx_no FROM app.merchant_charge_by_qr('ST_OTHER', :'qr', 40.00);
+SELECT pg_temp.move_tx(tx_no, :'d3'::timestamptz + interval '12 hours') FROM tx WHERE label IN ('day3_shop', 'day3_other');
+SELECT app.generate_settlement(:'other', 'realtime', :'d3'::timestamptz + interval '10 hours',
+                               :'d3'::timestamptz + interval '13 hours') IS NOT NULL AS other_settled_realtime;
+SELECT app.cron_settle_t_plus_1((:'d3')::date) AS created;
+SELECT m.code, s.mode, s.payments_count, s.payments_total, s.fee, s.net_total,
+       s.period_start = :'d3' AND s.period_end = :'d3'::timestamptz + interval '1 day' AS whole_day
+  FROM app.settlements s JOIN app.merchants m ON m.id = s.merchant_id
+ WHERE s.period_start >= :'d3' AND s.period_start < :'d3'::timestamptz + interval '1 day' ORDER BY m.code, s.mode;
+SELECT app.cron_settle_t_plus_1((:'d3')::date) AS created_again;
+SELECT object_id = to_char(:'d3'::timestamptz, 'YYYY-MM-DD') AS that_day, context - 'time_zone' AS run, context ->> 'time_zone' AS zone
+  FROM audit.event_log WHERE action = 'settlement.daily_run' ORDER BY id;
+SELECT app.cron_settle_t_plus_1(current_date);
+\echo :SQLSTATE
+SELECT app.cron_settle_t_plus_1('-infinity');
+\echo :SQLSTATE
+BEGIN; :as_ann
+SELECT app.cron_settle_t_plus_1();
+\echo :SQLSTATE
+ROLLBACK;
+
 -- The ledger checker also proves each settlement equals its lines.
 SELECT * FROM app.verify_ledger();
 BEGIN;

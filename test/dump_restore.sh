@@ -5,6 +5,8 @@
 # dump replayed by psql, sequences continue past their old values, the ledger checker finds
 # nothing, and the restored database keeps working (a new member still gets a standard card).
 #
+# Every scenario's seed (test/pgtap/lib/seed.sql) has a month archived by app.archive_partitions:
+# it must stay archived, with its table in schema archive, and proven by the ledger checker.
 # Scenarios (each in its own pair of databases):
 #   same_month              install, seed, dump, restore, all in the install month   (must pass)
 #   post_install_partition  + a partition made later by app.ensure_partitions, with a row in it
@@ -30,14 +32,15 @@ recreate_db() {
   "${PSQL[@]}" -d postgres -c "DROP DATABASE IF EXISTS $1" -c "CREATE DATABASE $1" 2>&1 | grep -v '^NOTICE' || true
 }
 
-# Rows of every table of app and audit (partitions included; a partitioned table's rows are
-# those of its partitions), as "relation|rows|md5 of the rows in text order".
+# Rows of every table of app, audit and archive (partitions and archived months included; a
+# partitioned table's rows are those of its partitions), as "relation|rows|md5 of the rows in
+# text order".
 table_digests() {
   "${PSQL[@]}" -At -d "$1" <<'SQL'
 SELECT format('SELECT %L, count(*), md5(COALESCE(string_agg(t::text, E''\n'' ORDER BY t::text), '''')) FROM %s t',
               c.oid::regclass::text, c.oid::regclass)
   FROM pg_class c
- WHERE c.relnamespace IN ('app'::regnamespace, 'audit'::regnamespace) AND c.relkind IN ('r', 'p')
+ WHERE c.relnamespace IN ('app'::regnamespace, 'audit'::regnamespace, 'archive'::regnamespace) AND c.relkind IN ('r', 'p')
  ORDER BY c.oid::regclass::text
 \gexec
 SQL
@@ -49,12 +52,12 @@ structure() {
   "${PSQL[@]}" -At -d "$1" <<'SQL'
 SELECT 'rel', c.oid::regclass, c.relkind, c.relrowsecurity, c.relacl, pg_get_expr(c.relpartbound, c.oid)
   FROM pg_class c
- WHERE c.relnamespace IN ('app'::regnamespace, 'audit'::regnamespace, 'sec'::regnamespace)
+ WHERE c.relnamespace IN ('app'::regnamespace, 'audit'::regnamespace, 'sec'::regnamespace, 'archive'::regnamespace)
    AND c.relkind IN ('r', 'p', 'S', 'v')
  ORDER BY c.oid::regclass::text;
 SELECT 'index', pg_get_indexdef(i.indexrelid)
   FROM pg_index i JOIN pg_class c ON c.oid = i.indrelid
- WHERE c.relnamespace IN ('app'::regnamespace, 'audit'::regnamespace)
+ WHERE c.relnamespace IN ('app'::regnamespace, 'audit'::regnamespace, 'archive'::regnamespace)
  ORDER BY 2;
 SELECT 'policy', schemaname, tablename, policyname, cmd, roles, qual
   FROM pg_policies WHERE schemaname IN ('app', 'audit') ORDER BY 2, 3, 4;
@@ -103,6 +106,24 @@ compare_dbs() {
   ledger=$("${PSQL[@]}" -At -d "$dst" -c "SELECT invariant || ' ' || object_id || ': ' || detail FROM app.verify_ledger()")
   if [ -n "$ledger" ]; then say "  FAIL: app.verify_ledger() after restore:"; say "$ledger"; bad=1
   else say "  ok: app.verify_ledger() finds nothing after restore"; fi
+  # An archived month stays archived (lib/seed.sql archives one): its record, its table in
+  # schema archive, no partition of app.transactions for it, and none is made again.
+  local archived
+  archived=$("${PSQL[@]}" -At -d "$dst" <<'SQL'
+SELECT count(*) FILTER (WHERE to_regclass(format('archive.%I', a.table_name)) IS NOT NULL
+                          AND NOT EXISTS (SELECT 1 FROM sec.transaction_partitions() p WHERE p.month = a.month))
+       || '/' || count(*) || '/' || (SELECT count(*) FROM monitor.partitions WHERE state = 'archived')
+  FROM app.archived_months a;
+SQL
+  )
+  if [ "$archived" != "$("${PSQL[@]}" -At -d "$src" -c "SELECT count(*) || '/' || count(*) || '/' || count(*) FROM app.archived_months")" ] \
+     || [ "${archived%%/*}" -lt 1 ]; then
+    say "  FAIL: archived months after restore (in schema archive, not live / recorded / shown archived): $archived"; bad=1
+  elif "${PSQL[@]}" -d "$dst" -c "SELECT sec.ensure_transaction_partition(min(month)) FROM app.archived_months" >/dev/null 2>&1; then
+    say "  FAIL: after restore, an archived month got a partition again"; bad=1
+  else
+    say "  ok: ${archived%%/*} archived month(s) still archived after restore (table in schema archive, no partition, none made again)"
+  fi
   local issued
   issued=$("${PSQL[@]}" -At -d "$dst" <<'SQL'
 BEGIN;

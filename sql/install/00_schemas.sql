@@ -11,9 +11,12 @@
 CREATE SCHEMA app;
 CREATE SCHEMA audit;
 CREATE SCHEMA sec;
+-- monitor: views for operators and alerting (service_role only; README, operations).
+CREATE SCHEMA monitor;
 COMMENT ON SCHEMA app IS 'mps: business tables (read through RLS) and RPCs (native SECURITY DEFINER functions)';
 COMMENT ON SCHEMA audit IS 'mps: append-only event log';
 COMMENT ON SCHEMA sec IS 'mps: security helpers used by policies and triggers; not an API';
+COMMENT ON SCHEMA monitor IS 'mps: monitoring views and the health check (service_role only)';
 
 CREATE TYPE app.member_status AS ENUM ('active', 'suspended', 'closed');
 CREATE TYPE app.merchant_status AS ENUM ('active', 'suspended', 'closed');

@@ -1,4 +1,4 @@
--- Operations RPCs (src/rpc/operations.cpp): ledger checker, partition upkeep, error catalog,
+-- Operations RPCs (src/rpc/operations.cpp): ledger checker, error catalog,
 -- and what this mps.so implements (for the contract tests and for administrators checking a
 -- deployment after an upgrade).
 
@@ -11,16 +11,6 @@ AS 'MODULE_PATHNAME', 'mps_verify_ledger';
 COMMENT ON FUNCTION app.verify_ledger() IS
   'One row per violated ledger invariant (ARCHITECTURE.md §2); no rows on a healthy database. Platform administrators only.';
 SELECT sec.grant_execute('app.verify_ledger()', ARRAY['service_role']);
-
-CREATE OR REPLACE FUNCTION app.ensure_partitions(p_months_ahead integer DEFAULT 3)
-RETURNS integer
-LANGUAGE c VOLATILE SECURITY DEFINER
-SET search_path = pg_catalog, pg_temp
-SET row_security = on
-AS 'MODULE_PATHNAME', 'mps_ensure_partitions';
-COMMENT ON FUNCTION app.ensure_partitions(integer) IS
-  'Creates missing monthly transaction partitions up to p_months_ahead months ahead; returns how many. Platform administrators only.';
-SELECT sec.grant_execute('app.ensure_partitions(integer)', ARRAY['service_role']);
 
 CREATE OR REPLACE FUNCTION app.error_catalog()
 RETURNS TABLE (code text, sqlstate text, http_status text, meaning text)

@@ -40,3 +40,13 @@ AS 'MODULE_PATHNAME', 'mps_cron_rotate_qr_tokens';
 COMMENT ON FUNCTION app.cron_rotate_qr_tokens(integer) IS
   'Ends live QR codes that expired or are older than p_ttl_seconds; returns how many. For pg_cron / administrators.';
 SELECT sec.grant_execute('app.cron_rotate_qr_tokens(integer)', ARRAY['service_role']);
+
+CREATE OR REPLACE FUNCTION app.cron_cleanup_qr_history(p_keep_days integer DEFAULT 30)
+RETURNS integer
+LANGUAGE c VOLATILE SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+SET row_security = on
+AS 'MODULE_PATHNAME', 'mps_cron_cleanup_qr_history';
+COMMENT ON FUNCTION app.cron_cleanup_qr_history(integer) IS
+  'Deletes the QR history rows of codes that ended more than p_keep_days (1..3650, default 30) days ago, never a live code''s; returns how many. For pg_cron / administrators.';
+SELECT sec.grant_execute('app.cron_cleanup_qr_history(integer)', ARRAY['service_role']);

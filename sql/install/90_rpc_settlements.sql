@@ -59,3 +59,14 @@ AS 'MODULE_PATHNAME', 'mps_get_settlement_lines';
 COMMENT ON FUNCTION app.get_settlement_lines(uuid) IS
   'The statement of a settlement: every payment, refund, merchant-funded voucher payment and counter top-up it settled, in time order; staff of its merchant and platform administrators.';
 SELECT sec.grant_execute('app.get_settlement_lines(uuid)', ARRAY['authenticated', 'service_role']);
+
+-- The daily run pg_cron makes (job mps_settle_t_plus_1, app.schedule_jobs).
+CREATE OR REPLACE FUNCTION app.cron_settle_t_plus_1(p_day date DEFAULT NULL)
+RETURNS integer
+LANGUAGE c VOLATILE SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+SET row_security = on
+AS 'MODULE_PATHNAME', 'mps_cron_settle_t_plus_1';
+COMMENT ON FUNCTION app.cron_settle_t_plus_1(date) IS
+  'Settles the day (default: yesterday in mps.settlement_time_zone) as t_plus_1 for every merchant with payments, refunds or counter top-ups on it, as generate_settlement does; returns how many settlements it created (0 when the day was settled before). Platform administrators (pg_cron).';
+SELECT sec.grant_execute('app.cron_settle_t_plus_1(date)', ARRAY['service_role']);

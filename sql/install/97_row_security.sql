@@ -53,6 +53,8 @@ ALTER TABLE app.merchant_topup_days ENABLE ROW LEVEL SECURITY;
 ALTER TABLE app.card_password_failures ENABLE ROW LEVEL SECURITY;
 ALTER TABLE app.recharge_orders ENABLE ROW LEVEL SECURITY;
 ALTER TABLE app.settlement_lines ENABLE ROW LEVEL SECURITY;
+ALTER TABLE app.archived_months ENABLE ROW LEVEL SECURITY;
+ALTER TABLE app.archived_card_totals ENABLE ROW LEVEL SECURITY;
 
 -- Read-only policies. Tables without a policy (admin_users, registries, audit) show no rows
 -- to anyone subject to RLS.
@@ -101,6 +103,7 @@ DROP POLICY IF EXISTS member_reads_own_recharge_orders ON app.recharge_orders;
 CREATE POLICY member_reads_own_recharge_orders ON app.recharge_orders FOR SELECT
   USING (requested_by = sec.uid());
 -- (app.card_password_failures has no policy: administrators read it as service_role;
--- app.settlement_lines neither: staff read their statements through app.get_settlement_lines.)
+-- app.settlement_lines neither: staff read their statements through app.get_settlement_lines;
+-- nor app.archived_months and app.archived_card_totals: administrators' records of archived months.)
 
 -- Privileges are made in 98_privileges.sql, once every object exists.

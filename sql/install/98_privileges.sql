@@ -21,12 +21,15 @@ DECLARE
   r text;
   secret record;
 BEGIN
-  REVOKE ALL ON SCHEMA app, audit, sec FROM PUBLIC;
+  -- Schema archive (archived months' tables) is no API role's: nothing is granted on it.
+  REVOKE ALL ON SCHEMA app, audit, sec, archive, monitor FROM PUBLIC;
+  REVOKE ALL ON ALL TABLES IN SCHEMA monitor FROM PUBLIC;
   EXECUTE format('REVOKE ALL ON %s FROM PUBLIC', tables);
   REVOKE ALL ON ALL SEQUENCES IN SCHEMA app, audit FROM PUBLIC;
   REVOKE ALL ON ALL FUNCTIONS IN SCHEMA sec FROM PUBLIC;
   FOREACH r IN ARRAY sec.api_roles() LOOP
-    EXECUTE format('REVOKE ALL ON SCHEMA app, audit, sec FROM %I', r);
+    EXECUTE format('REVOKE ALL ON SCHEMA app, audit, sec, archive, monitor FROM %I', r);
+    EXECUTE format('REVOKE ALL ON ALL TABLES IN SCHEMA monitor FROM %I', r);
     EXECUTE format('REVOKE ALL ON %s FROM %I', tables, r);
     EXECUTE format('REVOKE ALL ON ALL SEQUENCES IN SCHEMA app, audit FROM %I', r);
     EXECUTE format('REVOKE ALL ON ALL FUNCTIONS IN SCHEMA sec FROM %I', r);
@@ -53,7 +56,9 @@ BEGIN
       END LOOP;
     END IF;
     IF r = 'service_role' THEN
-      EXECUTE format('GRANT USAGE ON SCHEMA audit TO %I', r);
+      -- The monitoring views (schema monitor) are for platform administrators only.
+      EXECUTE format('GRANT USAGE ON SCHEMA audit, monitor TO %I', r);
+      EXECUTE format('GRANT SELECT ON ALL TABLES IN SCHEMA monitor TO %I', r);
       EXECUTE format('GRANT SELECT ON audit.event_log TO %I', r);
     END IF;
   END LOOP;

@@ -202,6 +202,33 @@ CREATE TABLE app.settlement_lines (
 );
 CREATE INDEX ON app.settlement_lines (settlement_id, tx_created_at, tx_id);
 
+-- #11 operations: the monitoring views' schema (sql/install/95_monitoring.sql).
+CREATE SCHEMA monitor;
+COMMENT ON SCHEMA monitor IS 'mps: monitoring views and the health check (service_role only)';
+
+-- #11 partition lifecycle: archived months of app.transactions (sql/install/55_archive.sql).
+CREATE SCHEMA archive;
+COMMENT ON SCHEMA archive IS 'mps: monthly transaction partitions detached after the retention period (app.archive_partitions); not an API';
+CREATE TABLE app.archived_months (
+    month            date PRIMARY KEY CHECK (month = date_trunc('month', month)::date),
+    table_name       text NOT NULL UNIQUE,
+    tx_count         bigint NOT NULL CHECK (tx_count >= 0),
+    balance_total    numeric(16,2) NOT NULL,
+    cards            bigint NOT NULL CHECK (cards >= 0),
+    totals           jsonb NOT NULL,
+    archived_at      timestamptz NOT NULL DEFAULT now(),
+    archived_by      uuid,
+    archived_by_role text NOT NULL
+);
+CREATE TABLE app.archived_card_totals (
+    card_id       uuid NOT NULL REFERENCES app.member_cards (id),
+    month         date NOT NULL,
+    tx_count      bigint NOT NULL CHECK (tx_count > 0),
+    balance_delta numeric(14,2) NOT NULL,
+    PRIMARY KEY (card_id, month)
+);
+CREATE INDEX ON app.archived_card_totals (month);
+
 -- #11 failure log
 -- Refused money calls, written by the failure log writer into audit.event_log as PAYMENT_FAILED.
 CREATE INDEX event_log_payment_failed ON audit.event_log (happened_at) WHERE action = 'PAYMENT_FAILED';

@@ -4,6 +4,7 @@
 
 #include <stdexcept>
 
+#include "common/archive.hpp"
 #include "core/errors.hpp"
 #include "pg/convert.hpp"
 
@@ -82,6 +83,7 @@ std::optional<PriorTx> claim_request_keys(Spi& spi, const RequestKeys& keys, con
 
 Row prior_result(Spi& spi, Statement& stmt, const PriorTx& prior, const char* kind) {
     SpiResult r = spi.run(stmt, {p_uuid(prior.id), p_timestamptz(prior.created_at)});
+    if (r.empty()) refuse_if_archived(spi, prior.created_at, "The transaction of this key");
     if (r.empty())
         fail(err::IDEMPOTENCY_KEY_REUSED, std::string("This key belongs to a transaction that is not a ") + kind + ".");
     return r[0];

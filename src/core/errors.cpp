@@ -11,6 +11,7 @@ const char* sqlstate_of(ErrorClass cls) noexcept {
         case ErrorClass::Conflict: return "PT409";
         case ErrorClass::Integrity: return "23514";
         case ErrorClass::ReadOnly: return "25006";
+        case ErrorClass::Busy: return "PT503";
         case ErrorClass::Internal: return "XX000";
     }
     return "XX000";
@@ -25,6 +26,7 @@ const char* http_status_of(ErrorClass cls) noexcept {
         case ErrorClass::Conflict: return "409";
         case ErrorClass::Integrity: return "400";
         case ErrorClass::ReadOnly: return "405";
+        case ErrorClass::Busy: return "503";
         case ErrorClass::Internal: return "500";
     }
     return "500";

@@ -20,6 +20,7 @@ enum class ErrorClass {
     Conflict,   // PT409 -> 409
     Integrity,  // 23514 -> 400: an administrator's change would break a database rule
     ReadOnly,   // 25006 -> 405: a write sent to a read-only server (a hot standby)
+    Busy,       // PT503 -> 503: try again shortly, nothing was changed
     Internal,   // XX000 -> 500: a defect or a deployment problem, not the caller's fault
 };
 
@@ -45,6 +46,7 @@ struct ErrorCode {
     X(MERCHANT_NOT_FOUND_OR_INACTIVE, Business, "no merchant with that code, or it is suspended or closed") \
     X(REFUND_EXCEEDS_REMAINING, Business, "the refund is larger than what remains refundable on the payment") \
     X(TX_NOT_REFUNDABLE, Business, "the original transaction is not a completed payment") \
+    X(TX_ARCHIVED, Business, "the transaction's month was archived (app.archive_partitions): it can no longer be refunded or read in detail, and that month gets no partition again") \
     X(BALANCE_LIMIT_EXCEEDED, Business, "the card balance would exceed 9999999999.99") \
     X(COUNTER_TOPUP_LIMIT_EXCEEDED, Business, "a counter top-up is over the merchant's limit per top-up or per day") \
     X(CARD_NOT_SHAREABLE, Business, "standard cards and vouchers belong to one member and cannot be shared") \
@@ -75,8 +77,11 @@ struct ErrorCode {
     X(RECHARGE_ORDER_ALREADY_PAID, Conflict, "the recharge order was paid with another provider transaction id") \
     X(SETTLEMENT_PERIOD_OVERLAPS, Conflict, "another settlement of the merchant covers part of the period") \
     X(LEVEL_LADDER_INVALID, Integrity, "a change to the level ladder would leave a gap, an overlap, no level at 0 points or a closed top") \
+    X(CARD_BUSY, Busy, "another call held the card's lock longer than mps.card_lock_timeout: nothing was changed, retry shortly") \
     X(READ_ONLY_SERVER, ReadOnly, "a call that writes reached a read-only server (a hot standby): send it to the primary") \
     X(EXTENSION_VERSION_MISMATCH, Internal, "mps.so and the extension's SQL in this database are of different versions: run ALTER EXTENSION mps UPDATE") \
+    X(SCHEDULER_NOT_AVAILABLE, Internal, "pg_cron is not installed in this database: the jobs cannot be scheduled (README, operations)") \
+    X(ARCHIVE_VERIFICATION_FAILED, Internal, "a month's rows did not add up to the same figures before and after being moved to schema archive: nothing was archived") \
     X(INTERNAL_ERROR, Internal, "a defect inside mps (a C++ exception); DETAIL names the function")
 // clang-format on
 

@@ -6,8 +6,9 @@
 //  * role     = GetOuterUserId(): the role the transaction runs as (SET ROLE / PostgREST's
 //               set_config('role', ..., true)), untouched by SECURITY DEFINER. The JWT's
 //               "role" claim is never read.
-//  * platform administrator = service_role, a superuser, the extension owner, or a user listed
-//               in app.admin_users.
+//  * platform administrator = service_role, a superuser, the extension owner, a user listed
+//               in app.admin_users, or the role pg_cron runs the jobs as (mps_jobs), which holds
+//               EXECUTE on the job functions only (app.schedule_jobs).
 #pragma once
 
 #include <optional>
@@ -25,7 +26,11 @@ struct Caller {
     std::optional<Uuid> user_id;
     bool trusted_backend = false;  // service_role, superuser (psql administrator)
     bool anon = false;
+    bool job_runner = false;  // mps_jobs: pg_cron running a job
 };
+
+// The role pg_cron runs mps's jobs as (sec.prepare_job_role).
+inline constexpr const char* kJobRole = "mps_jobs";
 
 Caller current_caller();
 

@@ -1,5 +1,7 @@
 #include "pg/settings.hpp"
 
+#include <climits>
+
 #include "pg/postgres.hpp"
 
 namespace mps::pg {
@@ -7,6 +9,8 @@ namespace mps::pg {
 bool allow_self_recharge = false;
 bool qr_reuse_within_ttl = false;
 char* settlement_time_zone = nullptr;
+int card_lock_timeout = 3000;
+int transaction_retention_months = 12;
 char* failure_log_database = nullptr;
 int failure_queue_size = 4096;
 bool failure_log_pause = false;
@@ -26,6 +30,16 @@ void define_settings() {
                                "One zone for every settlement, whatever the caller's TimeZone, so that consecutive "
                                "periods neither overlap nor leave gaps.",
                                &settlement_time_zone, "UTC", PGC_SUSET, 0, nullptr, nullptr, nullptr);
+    DefineCustomIntVariable("mps.card_lock_timeout",
+                            "How long a call waits for a card that another call is using before it fails with CARD_BUSY.",
+                            "A payment terminal gets a retryable answer instead of hanging behind a long transaction; "
+                            "0 waits as long as lock_timeout allows.",
+                            &card_lock_timeout, 3000, 0, INT_MAX, PGC_SUSET, GUC_UNIT_MS, nullptr, nullptr, nullptr);
+    DefineCustomIntVariable("mps.transaction_retention_months",
+                            "How many months of transactions stay live before app.archive_partitions() archives them.",
+                            "A month is archived once it ended longer ago than this; seed 001 keeps one year. The "
+                            "current and the previous month always stay live.",
+                            &transaction_retention_months, 12, 1, 1200, PGC_SUSET, 0, nullptr, nullptr, nullptr);
     // Fixed at server start: the writer and the queue's size are set up while preloading, and
     // PostgreSQL refuses a PGC_POSTMASTER setting defined later (a FATAL error).
     if (process_shared_preload_libraries_in_progress) {

@@ -15,6 +15,14 @@ extern bool qr_reuse_within_ttl;
 // mps.settlement_time_zone ('UTC'): the zone of settlement days and months (generate_settlement).
 extern char* settlement_time_zone;
 
+// mps.card_lock_timeout (3000 ms): how long a call waits for a card another call holds before
+// it fails with CARD_BUSY (0: as long as lock_timeout allows).
+extern int card_lock_timeout;
+
+// mps.transaction_retention_months (12, at least 1): app.archive_partitions() archives the
+// months of app.transactions whose whole month ended longer ago than this.
+extern int transaction_retention_months;
+
 // The failure log (pg/failure_log.hpp). The first two exist only when mps is in
 // shared_preload_libraries (PostgreSQL allows postmaster settings only then):
 // mps.failure_log_database ('postgres'): the database whose audit.event_log the writer fills;

@@ -3,7 +3,9 @@
 #include <cstdlib>
 #include <string>
 
+#include "core/errors.hpp"
 #include "pg/guard.hpp"
+#include "pg/settings.hpp"
 #include "pg/spi.hpp"
 
 extern "C" {
@@ -11,6 +13,7 @@ extern "C" {
 #include "miscadmin.h"
 #include "storage/lock.h"
 #include "storage/proc.h"
+#include "utils/guc.h"
 #include "utils/errcodes.h"
 }
 
@@ -69,6 +72,33 @@ bool wait_for_transactions_started_before(Spi& spi, TimestampTz before) {
         }
     }
     return true;
+}
+
+SpiResult run_card_lock(Spi& spi, Statement& stmt, std::initializer_list<Value> params) {
+    // lock_timeout for this statement only, the way a function's SET clause is applied: a GUC
+    // nest level of its own, popped when the statement is done (an error pops it with the
+    // (sub)transaction's abort).
+    const bool shorten = card_lock_timeout > 0 && (LockTimeout == 0 || LockTimeout > card_lock_timeout);
+    int level = 0;
+    if (shorten) {
+        const std::string ms = std::to_string(card_lock_timeout);
+        level = call([&] {
+            const int l = NewGUCNestLevel();
+            set_config_option("lock_timeout", ms.c_str(), PGC_USERSET, PGC_S_SESSION, GUC_ACTION_SAVE, true, 0, false);
+            return l;
+        });
+    }
+    try {
+        SpiResult r = spi.run(stmt, params);
+        if (shorten) call([&] { AtEOXact_GUC(true, level); });
+        return r;
+    } catch (const PgError& e) {
+        if (e.data() && e.data()->sqlerrcode == ERRCODE_LOCK_NOT_AVAILABLE)
+            fail(err::CARD_BUSY, "Another call held the card for longer than " +
+                                     std::to_string(shorten ? card_lock_timeout : LockTimeout) + " ms; nothing was changed.",
+                 "Retry in a moment.");
+        throw;
+    }
 }
 
 }  // namespace mps::pg

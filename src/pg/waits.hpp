@@ -17,6 +17,11 @@ bool snapshot_per_statement() noexcept;
 // sees them). Returns false when lock_timeout ran out.
 bool wait_for_transactions_started_before(Spi& spi, TimestampTz before);
 
+// Runs stmt, a statement that locks card rows (FOR UPDATE), waiting at most
+// mps.card_lock_timeout for a lock held by another call (or lock_timeout, when that is shorter);
+// raises CARD_BUSY when the wait ran out. The caller's lock_timeout is back as it was afterwards.
+SpiResult run_card_lock(Spi& spi, Statement& stmt, std::initializer_list<Value> params);
+
 // Whether this transaction waited (generate_settlement): a money movement after it in the same
 // transaction would carry the transaction's start time, inside a period already settled.
 bool waited_in_this_transaction() noexcept;

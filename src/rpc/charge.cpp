@@ -22,6 +22,7 @@
 #include "pg/failure_log.hpp"
 #include "pg/settings.hpp"
 #include "pg/srf.hpp"
+#include "pg/waits.hpp"
 
 using namespace mps;
 using namespace mps::pg;
@@ -110,7 +111,7 @@ MPS_ENTRY(mps_merchant_charge_by_qr, p_merchant_code, p_qr_plain, p_raw_price, p
                           "           AND (cc.expires_at IS NULL OR cc.expires_at > clock_timestamp()))"
                           "  FROM app.member_cards c WHERE c.id = $1 FOR UPDATE",
                           {UUIDOID});
-    SpiResult r = spi.run(scan, {p_uuid(card_id)});
+    SpiResult r = run_card_lock(spi, scan, {p_uuid(card_id)});
     if (r.empty()) fail(err::QR_EXPIRED_OR_INVALID, invalid, refresh);
     static Statement consume(SPI_OK_SELECT,
                              "WITH q AS (DELETE FROM app.card_qr_state s WHERE s.token_digest = $1 AND s.card_id = $2"

@@ -1,4 +1,4 @@
-// Operations RPCs: app.verify_ledger(), app.ensure_partitions(), app.error_catalog(), and what
+// Operations RPCs: app.verify_ledger(), app.error_catalog(), and what
 // this mps.so implements: app.library_entry_points(), app.library_labels().
 // SQL: sql/install/90_rpc_operations.sql.
 #include <string>
@@ -22,13 +22,17 @@ namespace {
 
 // One query per invariant of ARCHITECTURE.md §2, each returning (invariant, object_id, detail).
 const char* const kLedgerChecks[] = {
-    // card balance = Σ recharges − Σ payments + Σ refunds ± Σ adjustments (completed)
+    // card balance = Σ recharges − Σ payments + Σ refunds ± Σ adjustments (completed): the live
+    // rows plus what the card's archived months carry (app.archived_card_totals)
     "SELECT 'card_balance', c.id::text,"
     "       format('balance %s but transactions add up to %s', c.balance, COALESCE(s.total, 0))"
     "  FROM app.member_cards c"
-    "  LEFT JOIN (SELECT card_id,"
-    "                    sum(CASE WHEN tx_type = 'payment' THEN -final_amount ELSE final_amount END) AS total"
-    "               FROM app.transactions WHERE status IN ('completed', 'refunded') GROUP BY card_id) s"
+    "  LEFT JOIN (SELECT card_id, sum(total) AS total FROM ("
+    "               SELECT card_id, sum(CASE WHEN tx_type = 'payment' THEN -final_amount ELSE final_amount END) AS total"
+    "                 FROM app.transactions WHERE status IN ('completed', 'refunded') GROUP BY card_id"
+    "               UNION ALL"
+    "               SELECT card_id, sum(balance_delta) FROM app.archived_card_totals GROUP BY card_id) u"
+    "              GROUP BY card_id) s"
     "    ON s.card_id = c.id"
     " WHERE c.balance <> COALESCE(s.total, 0)",
     // Σ refunds of a payment ≤ its final amount; 'refunded' exactly when fully refunded
@@ -44,12 +48,18 @@ const char* const kLedgerChecks[] = {
     // every transaction belongs to an existing card
     "SELECT 'transaction_card', t.tx_no, 'transaction of a card that does not exist'"
     "  FROM app.transactions t WHERE NOT EXISTS (SELECT 1 FROM app.member_cards c WHERE c.id = t.card_id)",
-    // every refund points at a payment of the same card and merchant
+    // every refund points at a payment of the same card and merchant (a payment of an archived
+    // month as its registry row has it)
     "SELECT 'refund_original', r.tx_no, 'refund has no matching payment of the same card and merchant'"
     "  FROM app.transactions r"
     " WHERE r.tx_type = 'refund' AND NOT EXISTS ("
     "       SELECT 1 FROM app.transactions p WHERE p.id = r.original_tx_id AND p.tx_type = 'payment'"
-    "          AND p.card_id = r.card_id AND p.merchant_id IS NOT DISTINCT FROM r.merchant_id)",
+    "          AND p.card_id = r.card_id AND p.merchant_id IS NOT DISTINCT FROM r.merchant_id)"
+    "   AND NOT EXISTS ("
+    "       SELECT 1 FROM app.tx_registry g JOIN app.archived_months a"
+    "           ON a.month = date_trunc('month', g.created_at AT TIME ZONE 'UTC')::date"
+    "        WHERE g.tx_id = r.original_tx_id AND g.tx_type = 'payment'"
+    "          AND g.card_id = r.card_id AND g.merchant_id IS NOT DISTINCT FROM r.merchant_id)",
     // card points = Σ point ledger deltas
     "SELECT 'card_points', c.id::text, format('points %s but the ledger adds up to %s', c.points, COALESCE(l.total, 0))"
     "  FROM app.member_cards c"
@@ -72,19 +82,33 @@ const char* const kLedgerChecks[] = {
     " UNION ALL "
     "SELECT 'tx_registry', r.tx_no, 'tx_registry row points to no transaction'"
     "  FROM app.tx_registry r"
-    " WHERE NOT EXISTS (SELECT 1 FROM app.transactions t WHERE t.id = r.tx_id AND t.created_at = r.created_at)",
+    " WHERE NOT EXISTS (SELECT 1 FROM app.transactions t WHERE t.id = r.tx_id AND t.created_at = r.created_at)"
+    // (those of an archived month: sec.archive_violations counts them against its record)
+    "   AND date_trunc('month', r.created_at AT TIME ZONE 'UTC')::date NOT IN (SELECT month FROM app.archived_months)",
+    // (a key of an archived transaction points to its tx_registry row)
     "SELECT 'idempotency_registry', i.idempotency_key, 'idempotency key points to no transaction'"
     "  FROM app.idempotency_registry i"
-    " WHERE NOT EXISTS (SELECT 1 FROM app.transactions t WHERE t.id = i.tx_id AND t.created_at = i.tx_created_at)",
+    " WHERE NOT EXISTS (SELECT 1 FROM app.transactions t WHERE t.id = i.tx_id AND t.created_at = i.tx_created_at)"
+    "   AND NOT EXISTS (SELECT 1 FROM app.tx_registry g JOIN app.archived_months a"
+    "                       ON a.month = date_trunc('month', g.created_at AT TIME ZONE 'UTC')::date"
+    "                    WHERE g.tx_id = i.tx_id AND g.created_at = i.tx_created_at)",
     "SELECT 'merchant_order_registry', o.external_order_id, 'external order id points to no transaction'"
     "  FROM app.merchant_order_registry o"
-    " WHERE NOT EXISTS (SELECT 1 FROM app.transactions t WHERE t.id = o.tx_id AND t.created_at = o.tx_created_at)",
+    " WHERE NOT EXISTS (SELECT 1 FROM app.transactions t WHERE t.id = o.tx_id AND t.created_at = o.tx_created_at)"
+    "   AND NOT EXISTS (SELECT 1 FROM app.tx_registry g JOIN app.archived_months a"
+    "                       ON a.month = date_trunc('month', g.created_at AT TIME ZONE 'UTC')::date"
+    "                    WHERE g.tx_id = o.tx_id AND g.created_at = o.tx_created_at)",
     // every paid recharge order has exactly one recharge transaction: its own, of its card and amount
     "SELECT 'recharge_order', o.id::text, 'paid order without its recharge transaction of the same card and amount'"
     "  FROM app.recharge_orders o"
     " WHERE o.status = 'paid' AND NOT EXISTS ("
     "       SELECT 1 FROM app.transactions t WHERE t.id = o.tx_id AND t.tx_type = 'recharge'"
     "          AND t.card_id = o.card_id AND t.final_amount = o.amount AND t.status = 'completed')"
+    // (an archived recharge: its registry row, of the card; its amount is in the month's record)
+    "   AND NOT EXISTS ("
+    "       SELECT 1 FROM app.tx_registry g JOIN app.archived_months a"
+    "           ON a.month = date_trunc('month', g.created_at AT TIME ZONE 'UTC')::date"
+    "        WHERE g.tx_id = o.tx_id AND g.tx_type = 'recharge' AND g.card_id = o.card_id)"
     " UNION ALL "
     "SELECT 'recharge_order', o.tx_id::text, format('%s paid orders share one recharge transaction', count(*))"
     "  FROM app.recharge_orders o WHERE o.tx_id IS NOT NULL GROUP BY o.tx_id HAVING count(*) > 1",
@@ -107,15 +131,25 @@ const char* const kLedgerChecks[] = {
     " WHERE NOT s.legacy AND ((s.payments_count, s.payments_total, s.refunds_count, s.refunds_total, s.vouchers_count,"
     "        s.vouchers_total, s.topups_count, s.topups_total) IS DISTINCT FROM (l.pc, l.pt, l.rc, l.rt, l.vc, l.vt, l.tc, l.tt)"
     "    OR s.fee <> round((s.payments_total - s.refunds_total) * s.fee_rate, 2))",
+    // (a line of an archived month is checked against the transaction's registry row: number,
+    // time, merchant, card; its amount was checked while the month was live, and no line is
+    // added to it since: a month is archived only once every settleable transaction is settled)
     "SELECT 'settlement_line', l.tx_no, 'settlement line does not match its transaction, merchant or period'"
     "  FROM app.settlement_lines l JOIN app.settlements s ON s.id = l.settlement_id"
-    " WHERE NOT EXISTS (SELECT 1 FROM app.transactions t WHERE t.id = l.tx_id AND t.created_at = l.tx_created_at"
-    "                      AND t.merchant_id = s.merchant_id AND t.final_amount = l.amount AND t.tx_no = l.tx_no)"
+    " WHERE (NOT EXISTS (SELECT 1 FROM app.transactions t WHERE t.id = l.tx_id AND t.created_at = l.tx_created_at"
+    "                       AND t.merchant_id = s.merchant_id AND t.final_amount = l.amount AND t.tx_no = l.tx_no)"
+    "        AND NOT EXISTS (SELECT 1 FROM app.tx_registry g JOIN app.archived_months a"
+    "                            ON a.month = date_trunc('month', g.created_at AT TIME ZONE 'UTC')::date"
+    "                         WHERE g.tx_id = l.tx_id AND g.created_at = l.tx_created_at AND g.merchant_id = s.merchant_id"
+    "                           AND g.tx_no = l.tx_no AND g.card_id = l.card_id))"
     "    OR l.merchant_id <> s.merchant_id OR l.tx_created_at < s.period_start OR l.tx_created_at >= s.period_end",
     // a closed or expired voucher holds no money (what was left was written off)
     "SELECT 'voucher_closed', c.id::text, format('%s voucher still holds %s', c.status, c.balance)"
     "  FROM app.member_cards c"
     " WHERE c.card_type = 'voucher' AND c.status IN ('closed', 'expired') AND c.balance <> 0",
+    // archived months: records, carried totals, archived tables still present, and transaction
+    // tables detached without a record (sql/install/63_archive.sql)
+    "SELECT invariant, object_id, detail FROM sec.archive_violations()",
 };
 
 }  // namespace
@@ -140,20 +174,6 @@ MPS_ENTRY(mps_verify_ledger) {
     }
     spi.finish();
     return Datum(0);
-}
-
-// Creates missing monthly partitions; platform administrators (and pg_cron as the owner).
-MPS_ENTRY(mps_ensure_partitions, p_months_ahead) {
-    Caller caller = current_caller();
-    const std::optional<int32_t> months = optional_int32_arg(args, p_months_ahead);
-    if (!months || *months < 0 || *months > 120)
-        fail(err::INVALID_ARGUMENT, "p_months_ahead must be between 0 and 120.");
-    Spi spi;
-    require_platform_admin(spi, caller, "create partitions");
-    static Statement ensure(SPI_OK_SELECT, "SELECT sec.ensure_transaction_partitions($1)", {INT4OID});
-    const int64_t created = spi.run(ensure, {p_int32(*months)})[0].integer(1);
-    spi.finish();
-    PG_RETURN_INT32(int32_t(created));
 }
 
 // The error catalog, for clients and for the test that keeps the README table honest.

@@ -1,7 +1,7 @@
 // Dynamic QR codes: app.rotate_card_qr, app.revoke_card_qr, app.validate_qr_plain,
-// app.cron_rotate_qr_tokens. SQL: sql/install/90_rpc_qr.sql. The plaintext token is returned
-// once and never stored: the database keeps its BLAKE2b-256 digest (unique index), so a scan
-// is one index lookup.
+// app.cron_rotate_qr_tokens, app.cron_cleanup_qr_history. SQL: sql/install/90_rpc_qr.sql. The
+// plaintext token is returned once and never stored: the database keeps its BLAKE2b-256 digest
+// (unique index), so a scan is one index lookup.
 #include <string>
 
 #include "common/access.hpp"
@@ -162,4 +162,30 @@ MPS_ENTRY(mps_cron_rotate_qr_tokens, p_ttl_seconds) {
               JsonObject().add("ended", ended).add("ttl_seconds", int64_t(ttl)));
     spi.finish();
     PG_RETURN_INT32(int32_t(ended));
+}
+
+// Deletes the history rows of QR codes that ended more than p_keep_days ago (seed 001 keeps 30
+// days): rotated, revoked, used or expired codes; a code that never got its end recorded ended
+// at its expiry. A live code's row (the card's current code) is never deleted.
+MPS_ENTRY(mps_cron_cleanup_qr_history, p_keep_days) {
+    const std::optional<int32_t> days = optional_int32_arg(args, p_keep_days);
+    if (!days || *days < 1 || *days > 3650) fail(err::INVALID_ARGUMENT, "p_keep_days must be between 1 and 3650.");
+    Caller caller = current_caller();
+    Spi spi;
+    require_platform_admin(spi, caller, "clean up the QR code history");
+    static Statement sweep(
+        SPI_OK_SELECT,
+        "WITH gone AS (DELETE FROM app.card_qr_history h"
+        "               WHERE COALESCE(h.ended_at, h.expires_at) < clock_timestamp() - make_interval(days => $1)"
+        "                 AND NOT EXISTS (SELECT 1 FROM app.card_qr_state s"
+        "                                  WHERE s.card_id = h.card_id AND s.token_digest = h.token_digest)"
+        "              RETURNING 1)"
+        "SELECT count(*) FROM gone",
+        {INT4OID});
+    const int64_t deleted = spi.run(sweep, {p_int32(*days)})[0].integer(1);
+    if (deleted > 0)
+        audit(spi, caller, "qr.history_cleanup", "card_qr_history", "ended",
+              JsonObject().add("deleted", deleted).add("keep_days", int64_t(*days)));
+    spi.finish();
+    PG_RETURN_INT32(int32_t(deleted));
 }

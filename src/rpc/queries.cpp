@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "common/access.hpp"
+#include "common/archive.hpp"
 #include "common/args.hpp"
 #include "core/errors.hpp"
 #include "core/pages.hpp"
@@ -227,11 +228,20 @@ MPS_ENTRY(mps_get_transaction_detail, p_tx_no) {
         "    ON (x.tx_type = 'payment' AND t.original_tx_id = x.id AND t.card_id = x.card_id)"
         "    OR (x.tx_type = 'refund' AND t.id = x.original_tx_id AND t.card_id = x.card_id)"
         "  LEFT JOIN app.merchants m ON m.id = t.merchant_id"
+        // A refund's payment of an archived month: what its registry row knows, status 'archived'.
+        " UNION ALL "
+        "SELECT 'payment', g.tx_no, g.tx_type::text, g.card_id, m.code, NULL, NULL, NULL, NULL, 'archived', NULL,"
+        "       g.created_at"
+        "  FROM x JOIN app.tx_registry g ON x.tx_type = 'refund' AND g.tx_id = x.original_tx_id"
+        "  JOIN app.archived_months a ON a.month = date_trunc('month', g.created_at AT TIME ZONE 'UTC')::date"
+        "  LEFT JOIN app.merchants m ON m.id = g.merchant_id"
         " ORDER BY 12, 2",
         // A custom plan over every monthly partition costs more to plan than to run: one generic
         // plan, pruned at run time.
         {UUIDOID, TIMESTAMPTZOID}, Statement::Plan::Generic);
     SpiResult r = spi.run(detail, {p_uuid(f[0].uuid(1)), p_timestamptz(f[0].timestamptz(2))});
+    // Registered but not live: it says so rather than look like it never existed.
+    if (r.empty()) refuse_if_archived(spi, f[0].timestamptz(2), "Transaction " + tx_no);
     TableResult out(args.fcinfo());
     for (uint64_t i = 0; i < r.size(); ++i)
         out.add({r[i].cell(1), r[i].cell(2), r[i].cell(3), r[i].cell(4), r[i].cell(5), r[i].cell(6), r[i].cell(7),

@@ -6,6 +6,7 @@
 #include <stdexcept>
 #include <string>
 
+#include "common/archive.hpp"
 #include "common/args.hpp"
 #include "common/audit.hpp"
 #include "common/movements.hpp"
@@ -90,6 +91,7 @@ MPS_ENTRY(mps_confirm_recharge_order, p_order_id, p_provider_tx_id, p_amount) {
                               " WHERE id = $1 AND created_at = $2 AND tx_type = 'recharge'",
                               {UUIDOID, TIMESTAMPTZOID, UUIDOID});
         SpiResult r = spi.run(load, {p_uuid(prior->id), p_timestamptz(prior->created_at), p_uuid(order_id)});
+        if (r.empty()) refuse_if_archived(spi, prior->created_at, "The recharge of this provider transaction id");
         if (r.empty())
             fail(err::IDEMPOTENCY_KEY_REUSED, "This provider transaction id was already used for another request.");
         out.add({r[0].cell(1), r[0].cell(2), r[0].cell(3), r[0].cell(4), r[0].cell(5), r[0].cell(6)});

@@ -7,6 +7,7 @@
 #include <string>
 
 #include "common/access.hpp"
+#include "common/archive.hpp"
 #include "common/args.hpp"
 #include "common/movements.hpp"
 #include "common/request_keys.hpp"
@@ -103,7 +104,13 @@ MPS_ENTRY(mps_merchant_refund_tx, p_merchant_code, p_original_tx_no, p_refund_am
     // its transaction, which may precede the payment's (a transaction begun before the payment
     // committed), so no time bound on refunds is safe.
     SpiResult pay = spi.run(read_payment, {p_uuid(original_id), p_timestamptz(original_at)});
-    if (pay.empty()) throw std::runtime_error("registered payment row missing");
+    if (pay.empty()) {
+        // Registered but not live: its month was archived (checked only here, off the hot path).
+        if (std::optional<std::string> month = archived_month_of(spi, original_at))
+            fail(err::TX_ARCHIVED, "Payment " + original_no + " belongs to " + *month + ", an archived month: it can no longer be refunded.",
+                 "A platform administrator can return the money with adjust_card_balance.");
+        throw std::runtime_error("registered payment row missing");
+    }
     const TxStatus status = pay[0].label<TxStatus>(1);
     const int64_t final_cents = pay[0].cents(2);
     const int64_t earned = pay[0].integer(3);

@@ -10,6 +10,7 @@
 // transaction's rows carry its start time; it may commit after the period ended).
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "common/access.hpp"
 #include "common/args.hpp"
@@ -22,6 +23,10 @@
 #include "pg/settings.hpp"
 #include "pg/srf.hpp"
 #include "pg/waits.hpp"
+
+extern "C" {
+#include "utils/date.h"
+}
 
 using namespace mps;
 using namespace mps::pg;
@@ -90,21 +95,14 @@ Period normalize(Spi& spi, const std::string& mode, TimestampTz start, Timestamp
     return {r[0].timestamptz(1), r[0].timestamptz(2), r[0].timestamptz(3)};
 }
 
-}  // namespace
+// The settlement of one merchant and a normalized period: the existing one when the same period
+// was settled before (created false), else a new one with its lines and figures.
+struct Settled {
+    Uuid id;
+    bool created;
+};
 
-MPS_ENTRY(mps_generate_settlement, p_merchant_id, p_mode, p_period_start, p_period_end) {
-    const Uuid merchant_id = required_uuid_arg(args, p_merchant_id);
-    const std::string mode = mode_arg(args, p_mode);
-    const TimestampTz start = required_time_arg(args, p_period_start);
-    const TimestampTz end = required_time_arg(args, p_period_end);
-    Caller caller = current_caller();
-    Spi spi;
-    require_platform_admin(spi, caller, "generate settlements");
-    if (!snapshot_per_statement())
-        fail(err::READ_COMMITTED_REQUIRED, "generate_settlement runs in a READ COMMITTED transaction.",
-             "Call it outside REPEATABLE READ / SERIALIZABLE transactions.");
-    const Period period = normalize(spi, mode, start, end);
-
+Settled settle(Spi& spi, const Caller& caller, const Uuid& merchant_id, const std::string& mode, const Period& period) {
     static Statement existing(SPI_OK_SELECT,
                               "SELECT id, mode::text = $2 AND period_start = $3 AND period_end = $4"
                               "  FROM app.settlements WHERE merchant_id = $1"
@@ -115,11 +113,7 @@ MPS_ENTRY(mps_generate_settlement, p_merchant_id, p_mode, p_period_start, p_peri
     {
         SpiResult e = spi.run(existing, {p_uuid(merchant_id), p_text(mode), p_timestamptz(period.start),
                                          p_timestamptz(period.end)});
-        if (!e.empty() && e[0].boolean(2)) {
-            const Uuid id = e[0].uuid(1);
-            spi.finish();
-            return uuid_datum(id);
-        }
+        if (!e.empty() && e[0].boolean(2)) return {e[0].uuid(1), false};
     }
 
     // Transactions that began within the period (or up to a second after it: a transaction's
@@ -144,11 +138,7 @@ MPS_ENTRY(mps_generate_settlement, p_merchant_id, p_mode, p_period_start, p_peri
                                      p_timestamptz(period.end)});
     if (!e.empty()) {
         // The same merchant and period again: the same settlement.
-        if (e[0].boolean(2)) {
-            const Uuid id = e[0].uuid(1);
-            spi.finish();
-            return uuid_datum(id);
-        }
+        if (e[0].boolean(2)) return {e[0].uuid(1), false};
         fail(err::SETTLEMENT_PERIOD_OVERLAPS, "Another settlement of this merchant covers part of this period.");
     }
 
@@ -215,8 +205,86 @@ MPS_ENTRY(mps_generate_settlement, p_merchant_id, p_mode, p_period_start, p_peri
               .add_cents("topups_total", topups)
               .add_cents("fee", fee)
               .add_cents("net_total", net));
+    return {id, true};
+}
+
+}  // namespace
+
+MPS_ENTRY(mps_generate_settlement, p_merchant_id, p_mode, p_period_start, p_period_end) {
+    const Uuid merchant_id = required_uuid_arg(args, p_merchant_id);
+    const std::string mode = mode_arg(args, p_mode);
+    const TimestampTz start = required_time_arg(args, p_period_start);
+    const TimestampTz end = required_time_arg(args, p_period_end);
+    Caller caller = current_caller();
+    Spi spi;
+    require_platform_admin(spi, caller, "generate settlements");
+    if (!snapshot_per_statement())
+        fail(err::READ_COMMITTED_REQUIRED, "generate_settlement runs in a READ COMMITTED transaction.",
+             "Call it outside REPEATABLE READ / SERIALIZABLE transactions.");
+    const Period period = normalize(spi, mode, start, end);
+
+    const Settled settled = settle(spi, caller, merchant_id, mode, period);
     spi.finish();
-    return uuid_datum(id);
+    return uuid_datum(settled.id);
+}
+
+// The daily T+1 run (pg_cron's mps_settle_t_plus_1): every merchant with settleable transactions
+// on the day (default: yesterday in mps.settlement_time_zone) gets that day's t_plus_1 settlement,
+// exactly as generate_settlement makes it; a merchant whose settlements of another shape cover
+// part of the day is left to them (counted as skipped in the audit row). Returns how many
+// settlements it created: 0 when the day was settled before.
+MPS_ENTRY(mps_cron_settle_t_plus_1, p_day) {
+    if (args.has(p_day) && DATE_NOT_FINITE(DatumGetDateADT(args.datum(p_day))))
+        fail(err::INVALID_ARGUMENT, "p_day must be a finite date.");
+    Caller caller = current_caller();
+    Spi spi;
+    require_platform_admin(spi, caller, "run the daily settlement");
+    if (!snapshot_per_statement())
+        fail(err::READ_COMMITTED_REQUIRED, "cron_settle_t_plus_1 runs in a READ COMMITTED transaction.",
+             "Call it outside REPEATABLE READ / SERIALIZABLE transactions.");
+    const char* zone = settlement_time_zone ? settlement_time_zone : "UTC";
+    static Statement day(SPI_OK_SELECT,
+                         "WITH d AS (SELECT COALESCE($1, (clock_timestamp() AT TIME ZONE $2)::date - 1) AS day)"
+                         "SELECT day::timestamp AT TIME ZONE $2, (day + 1)::timestamp AT TIME ZONE $2, to_char(day, 'YYYY-MM-DD') FROM d",
+                         {DATEOID, TEXTOID});
+    SpiResult d = spi.run(day, {args.has(p_day) ? p_datum(args.datum(p_day)) : p_null(), p_text(zone)});
+    const std::string day_text = d[0].string(3);
+    const Period period = normalize(spi, "t_plus_1", d[0].timestamptz(1), d[0].timestamptz(2));
+    // Wait once for the day's transactions still running, so the list below misses none.
+    if (!wait_for_transactions_started_before(spi, period.end + 1000000))
+        fail(err::SETTLEMENT_WAIT_TIMEOUT, "Transactions that began within the day were still running after lock_timeout.",
+             "Retry; look for sessions idle in a transaction (pg_stat_activity).");
+    static Statement merchants(
+        SPI_OK_SELECT,
+        "SELECT m.id, EXISTS (SELECT 1 FROM app.settlements s WHERE s.merchant_id = m.id AND s.period_start < $2"
+        "                       AND s.period_end > $1"
+        "                       AND NOT (s.mode = 't_plus_1' AND s.period_start = $1 AND s.period_end = $2))"
+        "  FROM app.merchants m"
+        " WHERE EXISTS (SELECT 1 FROM app.transactions t WHERE t.merchant_id = m.id AND t.created_at >= $1"
+        "                  AND t.created_at < $2 AND t.tx_type IN ('payment', 'refund', 'recharge')"
+        "                  AND t.status IN ('completed', 'refunded'))"
+        " ORDER BY m.code",
+        {TIMESTAMPTZOID, TIMESTAMPTZOID});
+    SpiResult m = spi.run(merchants, {p_timestamptz(period.start), p_timestamptz(period.end)});
+    std::vector<Uuid> due;
+    int64_t skipped = 0;
+    for (uint64_t i = 0; i < m.size(); ++i) {
+        if (m[i].boolean(2))
+            ++skipped;
+        else
+            due.push_back(m[i].uuid(1));
+    }
+    int64_t created = 0;
+    for (const Uuid& merchant_id : due)
+        if (settle(spi, caller, merchant_id, "t_plus_1", period).created) ++created;
+    audit(spi, caller, "settlement.daily_run", "settlement_day", day_text,
+          JsonObject()
+              .add("time_zone", std::string(zone))
+              .add("merchants", int64_t(due.size()))
+              .add("created", created)
+              .add("skipped_other_periods", skipped));
+    spi.finish();
+    PG_RETURN_INT32(int32_t(created));
 }
 
 // pending -> confirmed -> paid; pending or confirmed -> failed (a payout that did not go through).

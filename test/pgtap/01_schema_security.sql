@@ -2,7 +2,7 @@
 -- policies, no table or function reachable by PUBLIC, every app function a pinned
 -- SECURITY DEFINER C function, nothing of the extension outside app/audit/sec.
 \ir lib/setup.sql
-SELECT plan(21);
+SELECT plan(24);
 
 -- Tables of app and audit, partitions included.
 CREATE TEMP VIEW mps_tables AS
@@ -53,6 +53,31 @@ SELECT is_empty($$
      AND (r.rolname = 'public' OR n.nspname = 'audit' OR p.privilege = 'CREATE')
      AND has_schema_privilege(r.rolname, n.nspname, p.privilege) $$,
   'PUBLIC has no USAGE or CREATE on app, audit, sec; anon/authenticated cannot reach audit or create objects');
+
+-- Schema archive (archived months' tables) is no API role's at all, not even service_role's.
+SELECT is_empty($$
+  SELECT format('archive: %s for %s', p.privilege, r.rolname)
+    FROM unnest(ARRAY['public', 'anon', 'authenticated', 'service_role']) r(rolname),
+         unnest(ARRAY['USAGE', 'CREATE']) p(privilege)
+   WHERE (r.rolname = 'public' OR EXISTS (SELECT 1 FROM pg_roles WHERE rolname = r.rolname))
+     AND has_schema_privilege(r.rolname, 'archive', p.privilege) $$,
+  'no API role (nor PUBLIC) has USAGE or CREATE on schema archive');
+-- Monitoring views (schema monitor): service_role only, schema and views.
+SELECT isnt_empty($$ SELECT 1 FROM pg_class WHERE relnamespace = 'monitor'::regnamespace AND relkind = 'v' $$,
+                  'monitor has views');
+SELECT is_empty($$
+  SELECT format('%s: SELECT for %s', c.oid::regclass, r.rolname)
+    FROM pg_class c, unnest(ARRAY['public', 'anon', 'authenticated', 'service_role']) r(rolname)
+   WHERE c.relnamespace = 'monitor'::regnamespace
+     AND (r.rolname = 'public' OR EXISTS (SELECT 1 FROM pg_roles WHERE rolname = r.rolname))
+     AND (has_table_privilege(r.rolname, c.oid, 'SELECT') <> (r.rolname = 'service_role')
+          OR has_table_privilege(r.rolname, c.oid, 'INSERT, UPDATE, DELETE, TRUNCATE'))
+   UNION ALL
+  SELECT format('monitor: USAGE for %s', r.rolname)
+    FROM unnest(ARRAY['public', 'anon', 'authenticated', 'service_role']) r(rolname)
+   WHERE (r.rolname = 'public' OR EXISTS (SELECT 1 FROM pg_roles WHERE rolname = r.rolname))
+     AND has_schema_privilege(r.rolname, 'monitor', 'USAGE') <> (r.rolname = 'service_role') $$,
+  'the monitoring views are readable by service_role and nobody else (and writable by nobody)');
 
 -- Functions: nothing executable by PUBLIC (a NULL proacl means the default: PUBLIC may execute).
 SELECT isnt_empty($$ SELECT 1 FROM pg_proc WHERE pronamespace = 'app'::regnamespace $$,
@@ -130,8 +155,8 @@ SELECT is_empty($$
   SELECT pg_describe_object(d.classid, d.objid, d.objsubid)
     FROM pg_depend d JOIN pg_extension e ON e.oid = d.refobjid AND e.extname = 'mps'
    WHERE d.refclassid = 'pg_extension'::regclass AND d.deptype = 'e'
-     AND (pg_identify_object(d.classid, d.objid, d.objsubid)).schema NOT IN ('app', 'audit', 'sec') $$,
-  'every schema-bound object of the extension is in app, audit or sec');
+     AND (pg_identify_object(d.classid, d.objid, d.objsubid)).schema NOT IN ('app', 'audit', 'sec', 'monitor') $$,
+  'every schema-bound object of the extension is in app, audit, sec or monitor (the monitoring views)');
 
 -- The ledger checker finds nothing on a freshly installed database.
 SELECT is_empty($$ SELECT * FROM app.verify_ledger() $$, 'app.verify_ledger() reports no violation');

@@ -4,7 +4,7 @@
 -- the privileges of a clean install. RLS does not stop TRUNCATE, and service_role bypasses
 -- it, so one stray grant on a partition would expose the money rows.
 \ir lib/setup.sql
-SELECT plan(7);
+SELECT plan(8);
 
 -- Every privilege on the extension's schemas, tables, partitions (as one), sequences, columns
 -- and functions; a NULL ACL is spelled out as the default it stands for.
@@ -26,7 +26,7 @@ WITH obj AS (
    WHERE n.nspname IN ('app', 'audit', 'sec')
   UNION ALL
   SELECT 'schema', n.nspname, coalesce(n.nspacl, acldefault('n'::"char", n.nspowner))
-    FROM pg_namespace n WHERE n.nspname IN ('app', 'audit', 'sec'))
+    FROM pg_namespace n WHERE n.nspname IN ('app', 'audit', 'sec', 'archive'))
 SELECT DISTINCT o.kind, o.object,
        CASE e.grantee WHEN 0 THEN 'PUBLIC' ELSE e.grantee::regrole::text END AS grantee, e.privilege_type
   FROM obj o, aclexplode(o.acl) e;
@@ -45,6 +45,15 @@ SELECT cmp_ok(app.ensure_partitions(6), '>', 0, 'ensure_partitions made new part
 
 SELECT set_eq('SELECT * FROM mps_acl', 'SELECT * FROM acl_clean',
               'installed and partitioned under grant-everything defaults: the privileges of a clean install');
+-- A month archived under those defaults: its table in schema archive grants nothing to anyone.
+SELECT sec.ensure_transaction_partition((date_trunc('month', now() AT TIME ZONE 'UTC') - interval '14 months')::date) AS made \gset
+SELECT count(*) AS archived FROM app.archive_partitions(12) \gset
+SELECT is_empty($$
+  SELECT format('%s: %s for %s', c.oid::regclass, a.privilege_type,
+                CASE a.grantee WHEN 0 THEN 'PUBLIC' ELSE a.grantee::regrole::text END)
+    FROM pg_class c, aclexplode(coalesce(c.relacl, acldefault('r', c.relowner))) a
+   WHERE c.relnamespace = 'archive'::regnamespace AND a.grantee <> c.relowner $$,
+  'an archived month''s table grants nothing to PUBLIC or the API roles');
 
 SELECT max(c.oid::regclass::text) AS newest FROM pg_class c
  WHERE c.relispartition AND c.relnamespace = 'app'::regnamespace \gset

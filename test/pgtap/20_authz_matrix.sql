@@ -7,7 +7,7 @@
 \ir lib/setup.sql
 \ir lib/postgrest.sql
 
-SELECT plan(78);
+SELECT plan(89);
 -- This file is about authorization, not about QR codes being used up: codes stay usable until
 -- they expire (a deployment setting; by default a payment consumes its code, see
 -- sql/money_security.sql and test/isolation/specs/qr_used_once.spec).
@@ -157,6 +157,12 @@ SELECT throws_ok(pgrst_test.as_caller_sql('anon', :'anon', 'SELECT * FROM app.ve
   '42501', NULL, 'anon: verify_ledger');
 SELECT throws_ok(pgrst_test.as_caller_sql('anon', :'anon', 'SELECT app.ensure_partitions(1)'),
   '42501', NULL, 'anon: ensure_partitions');
+SELECT throws_ok(pgrst_test.as_caller_sql('anon', :'anon', 'SELECT app.ensure_next_month_partition()'),
+  '42501', NULL, 'anon: ensure_next_month_partition');
+SELECT throws_ok(pgrst_test.as_caller_sql('anon', :'anon', 'SELECT * FROM app.archive_partitions()'),
+  '42501', NULL, 'anon: archive_partitions');
+SELECT throws_ok(pgrst_test.as_caller_sql('anon', :'anon', 'SELECT app.cron_cleanup_qr_history()'),
+  '42501', NULL, 'anon: cron_cleanup_qr_history');
 SELECT throws_ok(pgrst_test.as_caller_sql('anon', jsonb_build_object('sub', :'staff_a_user', 'role', 'anon'),
     format('SELECT * FROM app.merchant_charge_by_qr(%L, %L, 1.00)', 'SHOP_A', :'alice_qr')),
   '42501', NULL, 'anon carrying a staff member''s sub still cannot charge');
@@ -269,6 +275,25 @@ SELECT lives_ok(pgrst_test.as_caller_sql('service_role', :'service', 'SELECT app
   'service_role runs cron_rotate_qr_tokens');
 SELECT is(json_array_length(pgrst_test.as_caller('service_role', :'service', 'SELECT id FROM app.member_cards')),
   2, 'service_role reads every card (bypasses RLS)');
+-- Partition upkeep, archive, QR history retention and their monitoring: the trusted backend (and
+-- pg_cron as the owner), not a signed-in administrator through the API, nor a forged claim.
+SELECT is(pgrst_test.as_caller('service_role', :'service', 'SELECT app.ensure_next_month_partition() AS n')::jsonb,
+  '[{"n": 0}]'::jsonb, 'service_role runs ensure_next_month_partition (nothing missing)');
+SELECT is(pgrst_test.as_caller('service_role', :'service', 'SELECT count(*) AS n FROM app.archive_partitions()')::jsonb,
+  '[{"n": 0}]'::jsonb, 'service_role runs archive_partitions (nothing to archive)');
+SELECT lives_ok(pgrst_test.as_caller_sql('service_role', :'service', 'SELECT app.cron_cleanup_qr_history(30)'),
+  'service_role runs cron_cleanup_qr_history');
+SELECT is(pgrst_test.as_caller('service_role', :'service', 'SELECT months_ready_ahead FROM monitor.partitions_ready')::jsonb,
+  '[{"months_ready_ahead": 3}]'::jsonb, 'service_role reads the partition monitor');
+SELECT throws_ok(pgrst_test.as_caller_sql('authenticated', :'admin', 'SELECT * FROM monitor.partitions'),
+  '42501', NULL, 'a signed-in administrator does not read the monitoring views through the API');
+SELECT throws_ok(pgrst_test.as_caller_sql(r.role, r.claims, 'SELECT * FROM app.archive_partitions()'),
+         '42501', NULL, r.label || ': archive_partitions still denied')
+  FROM (VALUES (1, 'anon', '{"role": "service_role"}'::jsonb, 'anon + forged service_role claim'),
+               (2, 'authenticated', '{"role": "service_role"}'::jsonb, 'authenticated + forged service_role claim'),
+               (3, 'authenticated', jsonb_build_object('sub', :'admin_user', 'role', 'service_role'),
+                'an administrator''s sub + forged service_role claim')) AS r(n, role, claims, label)
+ ORDER BY r.n;
 SELECT is(json_typeof(pgrst_test.as_caller('authenticated', :'admin', 'SELECT app.create_merchant(''SHOP_T'', ''Shop T'') AS id')->0->'id'),
   'string', 'a user listed in app.admin_users acts as platform administrator');
 SELECT throws_ok(pgrst_test.as_caller_sql('authenticated', :'nobody', 'SELECT app.create_merchant(''SHOP_U'', ''Shop U'')'),

@@ -13,6 +13,7 @@ TAP_SUITE(errors_catalog) {
     tap::is(std::string(sqlstate_of(ErrorClass::Denied)), "42501", "not allowed is 42501");
     tap::is(std::string(sqlstate_of(ErrorClass::NotFound)), "PT404", "not found is PT404");
     tap::is(std::string(sqlstate_of(ErrorClass::Conflict)), "PT409", "a conflict is PT409");
+    tap::is(std::string(sqlstate_of(ErrorClass::Busy)), "PT503", "busy is PT503 (HTTP 503 through PostgREST)");
     tap::is(std::string(sqlstate_of(ErrorClass::Integrity)), "23514", "a broken database rule is 23514");
     tap::is(std::string(sqlstate_of(ErrorClass::Internal)), "XX000", "an internal failure is XX000");
     std::set<std::string> codes;

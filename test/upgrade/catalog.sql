@@ -17,7 +17,7 @@ WITH acl AS (
          LATERAL (SELECT format('%s=%s%s', CASE e.grantee WHEN 0 THEN 'PUBLIC' ELSE e.grantee::regrole::text END,
                                 e.privilege_type, CASE WHEN e.is_grantable THEN '*' ELSE '' END) AS entry) g
    GROUP BY o.id),
-mps_ns AS (SELECT oid, nspname FROM pg_namespace WHERE nspname IN ('app', 'audit', 'sec'))
+mps_ns AS (SELECT oid, nspname FROM pg_namespace WHERE nspname IN ('app', 'audit', 'sec', 'archive'))
 SELECT line FROM (
   -- schemas
   SELECT format('schema %s acl=%s comment=%s', n.nspname, a.txt, obj_description(n.oid, 'pg_namespace')) AS line
@@ -66,7 +66,7 @@ SELECT line FROM (
   -- policies
   SELECT format('policy %s.%s %s cmd=%s permissive=%s roles=%s using=%s check=%s', p.schemaname, p.tablename,
                 p.policyname, p.cmd, p.permissive, p.roles, p.qual, p.with_check)
-    FROM pg_policies p WHERE p.schemaname IN ('app', 'audit', 'sec')
+    FROM pg_policies p WHERE p.schemaname IN ('app', 'audit', 'sec', 'archive')
   UNION ALL
   -- types: enums with their labels in order, and any other type the schemas hold
   SELECT format('type %s kind=%s labels=%s', t.oid::regtype, t.typtype,
@@ -77,7 +77,7 @@ SELECT line FROM (
   -- sequences (not their position)
   SELECT format('sequence %s.%s type=%s start=%s min=%s max=%s increment=%s cycle=%s cache=%s', s.schemaname,
                 s.sequencename, s.data_type, s.start_value, s.min_value, s.max_value, s.increment_by, s.cycle, s.cache_size)
-    FROM pg_sequences s WHERE s.schemaname IN ('app', 'audit', 'sec')
+    FROM pg_sequences s WHERE s.schemaname IN ('app', 'audit', 'sec', 'archive')
   UNION ALL
   -- what belongs to the extension
   SELECT format('member %s', pg_describe_object(d.classid, d.objid, d.objsubid))

@@ -1,7 +1,8 @@
 -- Seed rows, written directly as the superuser (the money-path RPCs are tested elsewhere), so
 -- that every table of app and audit holds at least one row and "0 rows" means something.
 -- Ledger-consistent: Alice's standard card was recharged 100.00 and paid 30.00 at SHOP1
--- (balance 70.00, 30 points, level 0). Runs inside the test's transaction.
+-- (balance 70.00, 30 points, level 0); Bob's standard card holds 20.00 from a month since archived.
+-- Runs inside the test's transaction (or, for test/dump_restore.sh, in autocommit).
 --   users: Alice (member, alice_user), Bob (member bound to Alice's prepaid card, bob_user),
 --          a cashier of SHOP1 (staff_user), a platform admin (admin_user), and a signed-in
 --          user who owns nothing (nobody_user).
@@ -92,3 +93,18 @@ SELECT t.id, t.created_at, s.id, t.merchant_id, t.tx_no, 'payment', t.card_id, t
  WHERE t.tx_type = 'payment' AND s.merchant_id = t.merchant_id;
 INSERT INTO audit.event_log (actor_role, action, object_type, object_id, context)
 VALUES ('postgres', 'seed', 'test', 'seed', '{"note": "pgTAP seed"}');
+
+-- Bob's standard card was recharged 20.00 fourteen months ago, a month since archived: its table
+-- is in schema archive, its record and Bob's carried total in app (balance 20.00).
+SELECT sec.ensure_transaction_partition((date_trunc('month', now() AT TIME ZONE 'UTC') - interval '14 months')::date)
+       AS seed_old_partition \gset
+INSERT INTO app.transactions (id, tx_no, tx_type, card_id, raw_amount, final_amount, status, payment_method, created_at)
+SELECT 'd0000000-0000-4000-8000-000000000003', 'RCG000000000003', 'recharge', c.id, 20.00, 20.00, 'completed', 'wechat',
+       (date_trunc('month', now() AT TIME ZONE 'UTC') - interval '14 months' + interval '9 days') AT TIME ZONE 'UTC'
+  FROM app.member_cards c
+ WHERE c.owner_member_id = 'f0000000-0000-4000-8000-000000000002' AND c.card_type = 'standard';
+INSERT INTO app.tx_registry (tx_no, tx_id, created_at, tx_type, card_id, merchant_id)
+SELECT tx_no, id, created_at, tx_type, card_id, merchant_id FROM app.transactions WHERE tx_no = 'RCG000000000003';
+UPDATE app.member_cards SET balance = 20.00
+ WHERE owner_member_id = 'f0000000-0000-4000-8000-000000000002' AND card_type = 'standard';
+SELECT count(*) AS seed_archived_months FROM app.archive_partitions(12) WHERE outcome = 'archived' \gset
