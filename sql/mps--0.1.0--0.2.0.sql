@@ -1566,6 +1566,47 @@ SELECT (date_trunc('day', h.issued_at AT TIME ZONE 'UTC'))::date AS day, count(*
  GROUP BY 1;
 COMMENT ON VIEW monitor.qr_daily IS
   'QR codes issued per UTC day over the last 30 days and how they ended (used, expired, rotated, revoked, still live)';
+
+-- One row for an alerting job to poll: ok, and what is wrong (problems, empty when ok), with the
+-- figures behind each check. Cheap: the last hour of charges and failures, catalog lookups.
+CREATE OR REPLACE VIEW monitor.health AS
+WITH f AS (SELECT * FROM app.failure_log_status()),
+p AS (SELECT CASE WHEN current_month_ready THEN months_ready_ahead ELSE -1 END AS months_ahead, live_months_past_retention
+        FROM monitor.partitions_ready),
+h AS (SELECT coalesce(sum(succeeded), 0) AS succeeded, coalesce(sum(failed), 0) AS failed
+        FROM monitor.payments_hourly WHERE hour >= date_trunc('hour', now() AT TIME ZONE 'UTC') - interval '1 hour'),
+w AS (SELECT count(*) AS waiting, max(waited) AS longest FROM monitor.card_lock_waits),
+c AS (SELECT coalesce(sum(cards) FILTER (WHERE expiry = 'past'), 0) AS cards_past_expiry FROM monitor.cards_near_expiry),
+o AS (SELECT past_expiry FROM monitor.recharge_orders_pending),
+j AS (SELECT count(*) AS scheduled, coalesce(sum(failures_last_day), 0) AS failures FROM app.job_status()),
+x AS (SELECT EXISTS (SELECT 1 FROM pg_extension WHERE extname = 'pg_cron') AS cron),
+checks AS (
+  SELECT f.*, p.months_ahead, p.live_months_past_retention, h.succeeded, h.failed, w.waiting, w.longest, c.cards_past_expiry, o.past_expiry,
+         j.scheduled, j.failures, x.cron,
+         array_remove(ARRAY[
+           CASE WHEN p.months_ahead < 0 THEN 'the current month has no transaction partition: payments fail'
+                WHEN p.months_ahead < 2 THEN 'fewer than 2 months of transaction partitions ahead' END,
+           CASE WHEN p.live_months_past_retention > 0 THEN p.live_months_past_retention || ' live months are past the retention (app.archive_partitions has not run, or holds them: unsettled transactions)' END,
+           CASE WHEN NOT f.collecting THEN 'refused payments are not being collected: ' || f.reason END,
+           CASE WHEN f.dropped > 0 THEN 'the failure log dropped ' || f.dropped || ' refusals (queue full)' END,
+           CASE WHEN h.failed > 0 AND h.failed::numeric / (h.succeeded + h.failed) > 0.05
+                THEN 'payment failure rate ' || round(100 * h.failed::numeric / (h.succeeded + h.failed), 1) || '% since the last hour began' END,
+           CASE WHEN w.longest > interval '5 seconds' THEN 'a call has waited ' || w.longest || ' for a card lock' END,
+           CASE WHEN c.cards_past_expiry > 0 THEN c.cards_past_expiry || ' cards past their expiry are still active (is mps_expire_cards running?)' END,
+           CASE WHEN o.past_expiry > 0 THEN o.past_expiry || ' recharge orders past their expiry are still pending (is mps_expire_recharge_orders running?)' END,
+           CASE WHEN NOT x.cron THEN 'pg_cron is not installed in this database: no job runs'
+                WHEN j.scheduled = 0 THEN 'no mps job is scheduled (app.schedule_jobs())' END,
+           CASE WHEN j.failures > 0 THEN j.failures || ' job runs failed in the last day (app.job_status())' END
+         ], NULL) AS problems
+    FROM f, p, h, w, c, o, j, x)
+SELECT clock_timestamp() AS checked_at, cardinality(problems) = 0 AS ok, problems,
+       months_ahead AS partitions_months_ahead, live_months_past_retention, collecting AS failure_log_collecting, dropped AS failure_log_dropped,
+       succeeded AS charges_last_hour, CASE WHEN collecting THEN failed END AS refused_charges_last_hour, waiting AS card_lock_waiters,
+       longest AS longest_card_lock_wait, cards_past_expiry, past_expiry AS recharge_orders_past_expiry,
+       scheduled AS jobs_scheduled, failures AS job_failures_last_day
+  FROM checks;
+COMMENT ON VIEW monitor.health IS
+  'One row for alerting: ok, the problems found (none when ok) and the figures behind them';
 -- The seed-000 tables as read-only views over app.member_cards and app.card_bindings, so that
 -- clients written against the seeds read their cards unchanged (select * from app.personal_cards
 -- where member_id = auth.uid()). security_invoker (PostgreSQL 15+): the caller's privileges and
