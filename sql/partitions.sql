@@ -14,18 +14,8 @@
 \set as_cash 'SET LOCAL ROLE authenticated; SET LOCAL request.jwt.claims = ''{"sub":"a2c00000-0000-4000-8000-00000000000a","role":"authenticated"}'';'
 \set as_service 'SET LOCAL ROLE service_role;'
 
--- Rows moved back in time, as in settlements.sql: the transaction, its registry rows and its
--- partition move together, as if it had run then.
-CREATE FUNCTION pg_temp.move_tx(p_tx_no text, p_to timestamptz) RETURNS void LANGUAGE plpgsql AS $$
-DECLARE
-  id uuid := (SELECT tx_id FROM app.tx_registry WHERE tx_no = p_tx_no);
-BEGIN
-  PERFORM sec.ensure_transaction_partition((p_to AT TIME ZONE 'UTC')::date);
-  UPDATE app.transactions SET created_at = p_to WHERE tx_no = p_tx_no;
-  UPDATE app.tx_registry SET created_at = p_to WHERE tx_no = p_tx_no;
-  UPDATE app.idempotency_registry SET tx_created_at = p_to WHERE tx_id = id;
-  UPDATE app.merchant_order_registry SET tx_created_at = p_to WHERE tx_id = id;
-END $$;
+-- Rows moved back in time (pg_temp.move_tx).
+\i sql/lib/move_tx.sql
 -- Rows and Σ final_amount of a table (an archived month's, named by the archive).
 CREATE FUNCTION pg_temp.rows_of(p_table text) RETURNS TABLE (tx_count bigint, final_total numeric) LANGUAGE plpgsql AS $$
 BEGIN

@@ -13,18 +13,8 @@
 \set as_cash2 'SET LOCAL ROLE authenticated; SET LOCAL request.jwt.claims = ''{"sub":"5e770000-0000-4000-8000-00000000000b","role":"authenticated"}'';'
 \set as_service 'SET LOCAL ROLE service_role;'
 
--- Rows moved back in time: a test cannot wait for a day to pass. The transaction, its registry
--- rows and its partition (a past month may need one) move together, as if it had run then.
-CREATE FUNCTION pg_temp.move_tx(p_tx_no text, p_to timestamptz) RETURNS void LANGUAGE plpgsql AS $$
-DECLARE
-  id uuid := (SELECT tx_id FROM app.tx_registry WHERE tx_no = p_tx_no);
-BEGIN
-  PERFORM sec.ensure_transaction_partition((p_to AT TIME ZONE 'UTC')::date);
-  UPDATE app.transactions SET created_at = p_to WHERE tx_no = p_tx_no;
-  UPDATE app.tx_registry SET created_at = p_to WHERE tx_no = p_tx_no;
-  UPDATE app.idempotency_registry SET tx_created_at = p_to WHERE tx_id = id;
-  UPDATE app.merchant_order_registry SET tx_created_at = p_to WHERE tx_id = id;
-END $$;
+-- Rows moved back in time (pg_temp.move_tx).
+\i sql/lib/move_tx.sql
 -- Settlement days are those of mps.settlement_time_zone (the deployment's; here the zone this
 -- test session runs in), whatever a caller's TimeZone: d2 is the day before yesterday, d1 yesterday.
 SET mps.settlement_time_zone = 'PST8PDT';
