@@ -149,3 +149,13 @@ SELECT upgrade_fixture.check(status = 'closed' AND balance = 0.00, 'and closes w
   FROM app.member_cards WHERE id = :'voucher';
 SELECT upgrade_fixture.check(app.cron_expire_cards() = 0, 'no 0.1.0 card is past its expiry');
 SELECT upgrade_fixture.check(NOT EXISTS (SELECT 1 FROM app.verify_ledger()), 'app.verify_ledger() is clean after the money path ran');
+-- Operations on the upgraded database: the daily settlement run, the archive (nothing is old
+-- enough), the monitoring views and the health check.
+SELECT upgrade_fixture.check(app.cron_settle_t_plus_1() >= 0, 'the daily settlement run works on 0.1.0 data');
+SELECT upgrade_fixture.check(count(*) = 0, 'no 0.1.0 month is past the retention: nothing archived')
+  FROM app.archive_partitions() WHERE outcome = 'archived';
+SELECT upgrade_fixture.check(sum(succeeded) >= 1, 'monitor.payments_hourly counts the payments made since the upgrade')
+  FROM monitor.payments_hourly WHERE merchant_code = 'UPG_CAFE';
+SELECT upgrade_fixture.check(partitions_months_ahead >= 2 AND NOT failure_log_collecting, 'monitor.health answers (partitions ahead; no failure log without preloading)')
+  FROM monitor.health;
+SELECT upgrade_fixture.check(NOT EXISTS (SELECT 1 FROM app.verify_ledger()), 'app.verify_ledger() is clean after the operations ran');
