@@ -41,6 +41,9 @@ namespace {
 constexpr int kBatch = 64;
 constexpr long kGatherMs = 100;
 FailureEntry g_batch[kBatch];  // static: a batch is 64 x ~250 bytes
+// Entries taken from the queue and not yet counted as written or failed: counted as write
+// errors if the writer exits in the middle of a batch (SIGTERM, FATAL), so the counters add up.
+int g_inflight = 0;
 SPIPlanPtr g_insert = nullptr;  // prepared in the first transaction that can
 MemoryContext g_writer_context = nullptr;
 // The cause of the last failed write ("" after a success): warned about once.
@@ -109,14 +112,15 @@ void write_batch(int n) {
         AbortCurrentTransaction();
         MemoryContextSwitchTo(g_writer_context);
         char cause[sizeof g_last_cause];
-        snprintf(cause, sizeof cause, "%s: %s", unpack_sql_state(error->sqlerrcode), error->message);
+        const char* message = error->message ? error->message : "";
+        snprintf(cause, sizeof cause, "%s: %s", unpack_sql_state(error->sqlerrcode), message);
         if (std::strcmp(cause, g_last_cause) != 0) {
             strlcpy(g_last_cause, cause, sizeof g_last_cause);
             ereport(WARNING,
                     (errmsg("mps failure log writer: %d refused money calls could not be written into audit.event_log "
                             "of database \"%s\"",
                             n, failure_log_database),
-                     errdetail("%s (SQLSTATE %s)", error->message, unpack_sql_state(error->sqlerrcode)),
+                     errdetail("%s (SQLSTATE %s)", message, unpack_sql_state(error->sqlerrcode)),
                      errhint("They are lost (write_errors of app.failure_log_status()); later batches failing the "
                              "same way are counted without another warning.")));
         }
@@ -135,12 +139,17 @@ void write_batch(int n) {
     } else {
         failure_queue::count_write_errors(uint64_t(n));
     }
+    g_inflight = 0;
     // Commit and abort leave TopMemoryContext current; the loop runs in the writer's own.
     MemoryContextSwitchTo(g_writer_context);
     MemoryContextReset(g_writer_context);
 }
 
-void detach_writer(int, Datum) { failure_queue::detach(); }
+void detach_writer(int, Datum) {
+    if (g_inflight > 0) failure_queue::count_write_errors(uint64_t(g_inflight));
+    g_inflight = 0;
+    failure_queue::detach();
+}
 
 }  // namespace
 
@@ -164,12 +173,20 @@ using namespace mps::pg;
 void mps_failure_log_writer_main(Datum) {
     pqsignal(SIGHUP, SignalHandlerForConfigReload);
     pqsignal(SIGTERM, die);
+    // pg_cancel_backend() on the writer would raise an ERROR outside a transaction and end it
+    // for bgw_restart_time: a cancel means nothing to it.
+    pqsignal(SIGINT, SIG_IGN);
     BackgroundWorkerUnblockSignals();
     // A database that does not exist is a FATAL error here: retried every bgw_restart_time, and
     // app.failure_log_status() says the writer is not running.
     BackgroundWorkerInitializeConnection(failure_log_database, nullptr, 0);
-    // Built-in names only, whatever the database's default search_path.
+    // Built-in names only, whatever the database's default search_path; a lock on the event log
+    // held by maintenance (VACUUM FULL, ALTER TABLE) fails a batch instead of stalling the writer
+    // while the queue fills; a database made read-only by default still gets its rows.
     SetConfigOption("search_path", "pg_catalog, pg_temp", PGC_SUSET, PGC_S_OVERRIDE);
+    SetConfigOption("lock_timeout", "5s", PGC_SUSET, PGC_S_OVERRIDE);
+    SetConfigOption("statement_timeout", "30s", PGC_SUSET, PGC_S_OVERRIDE);
+    SetConfigOption("default_transaction_read_only", "off", PGC_SUSET, PGC_S_OVERRIDE);
     g_writer_context = AllocSetContextCreate(TopMemoryContext, "mps failure log writer", ALLOCSET_DEFAULT_SIZES);
     MemoryContextSwitchTo(g_writer_context);
     before_shmem_exit(detach_writer, 0);
@@ -185,6 +202,7 @@ void mps_failure_log_writer_main(Datum) {
         }
         const int n = failure_log_pause ? 0 : failure_queue::take(g_batch, kBatch);
         if (n > 0) {
+            g_inflight = n;
             write_batch(n);
             if (n < kBatch)
                 (void)WaitLatch(MyLatch, WL_TIMEOUT | WL_EXIT_ON_PM_DEATH, kGatherMs, PG_WAIT_EXTENSION);

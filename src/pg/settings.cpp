@@ -1,6 +1,7 @@
 #include "pg/settings.hpp"
 
 #include <climits>
+#include <cstring>
 
 #include "pg/postgres.hpp"
 
@@ -14,6 +15,18 @@ int transaction_retention_months = 12;
 char* failure_log_database = nullptr;
 int failure_queue_size = 4096;
 bool failure_log_pause = false;
+
+namespace {
+
+// mps.failure_log_database names a database: an empty name would only make the writer fail
+// every few seconds.
+bool check_database_name(char** value, void**, GucSource) {
+    if (*value != nullptr && (*value)[0] != '\0' && std::strlen(*value) < NAMEDATALEN) return true;
+    GUC_check_errdetail("mps.failure_log_database must name a database.");
+    return false;
+}
+
+}  // namespace
 
 void define_settings() {
     DefineCustomBoolVariable("mps.allow_self_recharge",
@@ -47,11 +60,12 @@ void define_settings() {
                                    "The database whose audit.event_log receives refused money calls.",
                                    "Backends of other databases do not queue their failures (not_collected in "
                                    "app.failure_log_status()).",
-                                   &failure_log_database, "postgres", PGC_POSTMASTER, 0, nullptr, nullptr, nullptr);
+                                   &failure_log_database, "postgres", PGC_POSTMASTER, 0, check_database_name, nullptr,
+                                   nullptr);
         DefineCustomIntVariable("mps.failure_queue_size",
                                 "How many refused money calls the shared-memory queue holds for the writer.",
                                 "A call refused while the queue is full is not logged (dropped), never delayed.",
-                                &failure_queue_size, 4096, 16, 1 << 20, PGC_POSTMASTER, 0, nullptr, nullptr, nullptr);
+                                &failure_queue_size, 4096, 16, 65536, PGC_POSTMASTER, 0, nullptr, nullptr, nullptr);
     }
     DefineCustomBoolVariable("mps.failure_log_pause", "Stops the failure log writer from draining its queue.",
                              "For maintenance of audit.event_log: failures stay queued (and are dropped once the "
