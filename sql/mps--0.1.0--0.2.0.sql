@@ -221,7 +221,7 @@ CREATE TABLE app.archived_months (
     archived_by_role text NOT NULL
 );
 CREATE TABLE app.archived_card_totals (
-    card_id       uuid NOT NULL REFERENCES app.member_cards (id),
+    card_id       uuid NOT NULL,  -- no foreign key: its lock on the card would wait for payments (app.verify_ledger checks it)
     month         date NOT NULL,
     tx_count      bigint NOT NULL CHECK (tx_count > 0),
     balance_delta numeric(14,2) NOT NULL,
@@ -489,12 +489,12 @@ $$;
 --     transaction's start, which can precede its payment's): that payment's refunded total must
 --     stay readable in full, or it could be refunded twice;
 --   * its partition does not hold exactly one UTC month under its own name.
--- Every step is verified in the caller's transaction: the partition is locked against writes,
--- counted and summed, each card's carried totals recorded and checked, then it is detached,
--- moved and counted again; any difference raises ARCHIVE_VERIFICATION_FAILED and rolls it all
--- back. Detaching takes app.transactions' ACCESS EXCLUSIVE lock until commit (one scan of the
--- month): lock_timeout is 3 s here, so a long reader makes the job fail (retry) rather than
--- queue every payment behind it. A refund that read the month after it was locked and then marks
+-- Every step is verified in the caller's transaction: each month is locked against writes,
+-- counted and summed, each card's carried totals recorded and checked; then each is detached,
+-- moved (the same storage) and counted again; any difference raises ARCHIVE_VERIFICATION_FAILED
+-- and rolls it all back. Detaching takes app.transactions' ACCESS EXCLUSIVE lock until commit
+-- (payments wait for one count of each month archived): lock_timeout is 3 s here, so a long
+-- reader makes the job fail (retry) rather than queue every payment behind it. A refund that read the month after it was locked and then marks
 -- its payment refunded waits for the archive while the detach waits for it: PostgreSQL aborts one
 -- of the two (40P01, retry); nothing is half done. Needs READ COMMITTED (checked by the RPC).
 CREATE OR REPLACE FUNCTION sec.archive_transaction_partitions(p_keep_months integer, p_actor uuid, p_actor_role text)
@@ -516,7 +516,12 @@ DECLARE
   n integer;
   keep integer := 0;
   before record;
-  after record;
+  counts bigint[] := '{}';
+  balances numeric[] := '{}';
+  card_counts bigint[] := '{}';
+  figures jsonb[] := '{}';
+  files oid[] := '{}';
+  rows_after bigint;
 BEGIN
   IF p_keep_months IS NULL OR p_keep_months < 1 OR p_keep_months > 1200 THEN
     RAISE EXCEPTION 'INVALID_ARGUMENT' USING ERRCODE = '22023',
@@ -547,6 +552,8 @@ BEGIN
     whole := whole || p.whole_month;
     unsettled := unsettled || u;
     originals := originals || o;
+    -- The months after one that must stay live wait with it: neither locked nor read.
+    EXIT WHEN NOT p.whole_month OR u > 0;
   END LOOP;
   n := coalesce(array_length(months, 1), 0);
   -- The longest run from the oldest month with nothing unsettled, each month whole, whose
@@ -559,8 +566,10 @@ BEGIN
     keep := keep - 1;
   END LOOP;
 
+  -- First every month's carried totals and figures, while app.transactions is still open to
+  -- payments; then every detach (each takes app.transactions' ACCESS EXCLUSIVE lock, held to the
+  -- commit), so that nothing after the first detach waits for a card a payment may hold.
   FOR i IN 1 .. keep LOOP
-    -- Each card's carried totals, then the month's figures checked against them.
     EXECUTE format($q$
       INSERT INTO app.archived_card_totals (card_id, month, tx_count, balance_delta)
       SELECT t.card_id, $1, count(*),
@@ -568,27 +577,40 @@ BEGIN
                         FILTER (WHERE t.status IN ('completed', 'refunded')), 0)
         FROM %s t GROUP BY t.card_id$q$, parts[i]) USING months[i];
     SELECT * INTO before FROM sec.archive_month_check(parts[i], months[i]);
+    IF before.carry_mismatches <> 0 THEN
+      RAISE EXCEPTION 'ARCHIVE_VERIFICATION_FAILED' USING ERRCODE = 'XX000',
+        DETAIL = format('%s: %s cards differ from their carried totals.', to_char(months[i], 'YYYY-MM'),
+                        before.carry_mismatches),
+        HINT = 'Nothing was archived. Run app.verify_ledger() and look for writes to the month.';
+    END IF;
+    counts := counts || before.tx_count;
+    balances := balances || before.balance_total;
+    card_counts := card_counts || before.cards;
+    figures := figures || before.totals;
+    files := files || (SELECT c.relfilenode FROM pg_class c WHERE c.oid = parts[i]);
+  END LOOP;
+
+  FOR i IN 1 .. keep LOOP
     EXECUTE format('ALTER TABLE app.transactions DETACH PARTITION %s', parts[i]);
     EXECUTE format('ALTER TABLE %s SET SCHEMA archive', parts[i]);
-    -- (The same table, now archive.<name>: a regclass is its oid.)
-    SELECT * INTO after FROM sec.archive_month_check(parts[i], months[i]);
-    IF before.carry_mismatches <> 0 OR after.carry_mismatches <> 0
-       OR (before.tx_count, before.balance_total, before.cards, before.totals)
-          IS DISTINCT FROM (after.tx_count, after.balance_total, after.cards, after.totals) THEN
+    -- (The same table, now archive.<name>: a regclass is its oid.) Its storage is the one that
+    -- was summed (nothing was written since: the month is locked against writes), and it is
+    -- counted again.
+    EXECUTE format('SELECT count(*) FROM %s', parts[i]) INTO rows_after;
+    IF rows_after <> counts[i]
+       OR (SELECT c.relfilenode <> files[i] OR c.relnamespace <> 'archive'::regnamespace FROM pg_class c WHERE c.oid = parts[i]) THEN
       RAISE EXCEPTION 'ARCHIVE_VERIFICATION_FAILED' USING ERRCODE = 'XX000',
-        DETAIL = format('%s: %s rows, balance %s, %s cards before the move; %s rows, balance %s, %s cards after; %s and %s cards differ from their carried totals.',
-                        to_char(months[i], 'YYYY-MM'), before.tx_count, before.balance_total, before.cards,
-                        after.tx_count, after.balance_total, after.cards, before.carry_mismatches, after.carry_mismatches),
+        DETAIL = format('%s: %s rows before the move, %s after.', to_char(months[i], 'YYYY-MM'), counts[i], rows_after),
         HINT = 'Nothing was archived. Run app.verify_ledger() and look for writes to the month.';
     END IF;
     INSERT INTO app.archived_months AS a (month, table_name, tx_count, balance_total, cards, totals, archived_by, archived_by_role)
-    SELECT months[i], c.relname, before.tx_count, before.balance_total, before.cards, before.totals, p_actor, p_actor_role
+    SELECT months[i], c.relname, counts[i], balances[i], card_counts[i], figures[i], p_actor, p_actor_role
       FROM pg_class c WHERE c.oid = parts[i];
     month := months[i];
     table_name := parts[i]::text;
-    tx_count := before.tx_count;
-    balance_total := before.balance_total;
-    cards := before.cards;
+    tx_count := counts[i];
+    balance_total := balances[i];
+    cards := card_counts[i];
     outcome := 'archived';
     note := NULL;
     RETURN NEXT;
@@ -614,8 +636,8 @@ $$;
 -- app.verify_ledger()'s archive checks, one row per violation:
 --   archive_month       an archived month's record disagrees with its carried totals (rows,
 --                       Σ balance, cards) or with its tx_registry rows (one per archived row),
---                       carried totals of a month that is not archived, or an archived month
---                       that has a live partition again;
+--                       carried totals of a month that is not archived or of a card that does
+--                       not exist, or an archived month that has a live partition again;
 --   archive_table       an archived table still in schema archive whose rows no longer add up
 --                       to its record, or whose cards' rows differ from their carried totals
 --                       (an exported and dropped table is not checked: its record stands for it);
@@ -649,6 +671,9 @@ BEGIN
     UNION ALL
     SELECT 'archive_month', to_char(c.month, 'YYYY-MM'), 'carried totals of a month that is not archived'
       FROM c WHERE NOT EXISTS (SELECT 1 FROM app.archived_months m WHERE m.month = c.month)
+    UNION ALL
+    SELECT 'archive_month', to_char(k.month, 'YYYY-MM'), format('carried totals of a card that does not exist: %s', k.card_id)
+      FROM app.archived_card_totals k WHERE NOT EXISTS (SELECT 1 FROM app.member_cards mc WHERE mc.id = k.card_id)
     UNION ALL
     SELECT 'archive_month', to_char(m.month, 'YYYY-MM'), format('archived month has a live partition again: %s', p.partition)
       FROM app.archived_months m JOIN sec.transaction_partitions() p ON p.month = m.month;

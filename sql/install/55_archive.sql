@@ -28,7 +28,7 @@ CREATE TABLE app.archived_months (
 -- its completed and refunded transactions) and how many rows it had: app.verify_ledger proves
 -- balance = Σ carried + Σ live rows. Keyed by the card (ARCHITECTURE.md §9: the card group).
 CREATE TABLE app.archived_card_totals (
-    card_id       uuid NOT NULL REFERENCES app.member_cards (id),
+    card_id       uuid NOT NULL,  -- no foreign key: its lock on the card would wait for payments (app.verify_ledger checks it)
     month         date NOT NULL,
     tx_count      bigint NOT NULL CHECK (tx_count > 0),
     balance_delta numeric(14,2) NOT NULL,

@@ -221,7 +221,7 @@ CREATE TABLE app.archived_months (
     archived_by_role text NOT NULL
 );
 CREATE TABLE app.archived_card_totals (
-    card_id       uuid NOT NULL REFERENCES app.member_cards (id),
+    card_id       uuid NOT NULL,  -- no foreign key: its lock on the card would wait for payments (app.verify_ledger checks it)
     month         date NOT NULL,
     tx_count      bigint NOT NULL CHECK (tx_count > 0),
     balance_delta numeric(14,2) NOT NULL,
