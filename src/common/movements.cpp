@@ -60,9 +60,11 @@ LockedCard read_card(const Row& row) {
 std::optional<LockedCard> lock_card(Spi& spi, const Uuid& card_id) {
     static Statement stmt(SPI_OK_SELECT,
                           "SELECT " MPS_CARD_COLUMNS " FROM app.member_cards c WHERE c.id = $1 FOR UPDATE", {UUIDOID});
+    // Noted before the lock, so that a CARD_BUSY refusal names the card it waited for (a card
+    // that does not exist is noted too: the id the call was about).
+    note_failure_card(card_id);
     SpiResult r = run_card_lock(spi, stmt, {p_uuid(card_id)});
     if (r.empty()) return std::nullopt;
-    note_failure_card(card_id);
     return read_card(r[0]);
 }
 

@@ -9,7 +9,7 @@
 \set QUIET 1
 \set ON_ERROR_STOP 1
 SET client_min_messages = warning;
-SELECT plan(19);
+SELECT plan(21);
 
 -- Who may read.
 SELECT throws_ok($$SET LOCAL ROLE authenticated; SELECT * FROM monitor.health$$, '42501', NULL,
@@ -66,6 +66,26 @@ SELECT throws_ok($$SELECT pg_temp.charge(3.00, 'mon-key-1')$$, 'PT409', 'IDEMPOT
 SELECT ok(pg_temp.wait_count(format($$SELECT count(*) FROM audit.event_log WHERE action = 'PAYMENT_FAILED'
                                         AND context ->> 'merchant_id' = %L$$, :'mon_a'), 4),
           'the failure log writer wrote the four refusals');
+
+-- A busy card: another session (dblink) holds Mia's card; a recharge waits 200 ms and is refused
+-- with CARD_BUSY, which the failure log records with the card it waited for.
+CREATE EXTENSION IF NOT EXISTS dblink;
+SELECT format('dbname=%s host=%s port=%s', current_database(), split_part(current_setting('unix_socket_directories'), ',', 1),
+              current_setting('port')) AS here \gset
+SELECT dblink_connect('holder', :'here') AS holder_connected \gset
+SELECT dblink_exec('holder', 'BEGIN') AS holder_began \gset
+SELECT * FROM dblink('holder', format('SELECT id FROM app.member_cards WHERE id = %L FOR UPDATE', :'mia_card'))
+  AS t(id uuid) \gset holder_
+SET mps.card_lock_timeout = '200ms';
+SELECT throws_ok(format($$SELECT app.user_recharge_card(%L, 1.00)$$, :'mia_card'), 'PT503', 'CARD_BUSY',
+                 'a recharge of a card another session holds gives up with CARD_BUSY');
+RESET mps.card_lock_timeout;
+SELECT dblink_exec('holder', 'ROLLBACK') AS holder_done, dblink_disconnect('holder') AS holder_gone \gset
+SELECT ok(pg_temp.wait_count(format($$SELECT count(*) FROM audit.event_log WHERE action = 'PAYMENT_FAILED'
+                                        AND context ->> 'error' = 'CARD_BUSY' AND context ->> 'card_id' = %L
+                                        AND context ->> 'sqlstate' = 'PT503'$$, :'mia_card'), 1),
+          'the failure log recorded CARD_BUSY with the card it waited for');
+DROP EXTENSION dblink;
 
 -- The views. (Summed over hours: the test may cross an hour.)
 SELECT results_eq($$SELECT sum(succeeded)::int, sum(failed)::int, round(sum(failed) / sum(succeeded + failed), 2)
