@@ -133,7 +133,7 @@ COMMENT ON VIEW monitor.partitions IS
 -- One row for the health check: whether the current month has its partition, how many months
 -- after it have theirs without a gap (0 when next month is missing: alert below 2, before a
 -- write fails), and how many live months are past the retention (mps.transaction_retention_months,
--- 12 when unset): app.archive_partitions has not run or holds them back.
+-- 12 when unset or not a value mps accepts): app.archive_partitions has not run or holds them back.
 CREATE OR REPLACE VIEW monitor.partitions_ready AS
 WITH cur AS (SELECT date_trunc('month', now() AT TIME ZONE 'UTC')::date AS m),
 p AS (SELECT month, state, months_ahead FROM monitor.partitions)
@@ -144,7 +144,9 @@ SELECT (SELECT m FROM cur) AS current_month,
        (SELECT count(*) FROM p
          WHERE p.state = 'live' AND p.months_ahead < 0
            AND (p.month + make_interval(months => 1 + COALESCE(
-                  NULLIF(current_setting('mps.transaction_retention_months', true), '')::integer, 12)))::timestamp
+                  (SELECT n FROM (SELECT CASE WHEN r ~ '^[0-9]{1,4}$' THEN r::integer END AS n
+                                    FROM (SELECT current_setting('mps.transaction_retention_months', true) AS r) x) y
+                   WHERE n BETWEEN 1 AND 1200), 12)))::timestamp
                AT TIME ZONE 'UTC' <= now())::integer AS live_months_past_retention,
        (SELECT count(*) FROM p WHERE p.state = 'archived')::integer AS archived_months;
 COMMENT ON VIEW monitor.partitions_ready IS
