@@ -16,8 +16,12 @@ COMMENT ON TABLE app.membership_levels IS
 -- The ladder as a whole: starts at 0, each range starts right after the previous one ends,
 -- exactly one open-ended range at the top, level numbers and discounts follow the points.
 -- Deferred to commit so an administrator can reshape the ladder in one transaction.
+-- SECURITY DEFINER: the check is deferred to COMMIT, after app.replace_membership_levels has
+-- returned, and then runs as the caller (service_role), who may neither call sec helpers nor
+-- update cards.
 CREATE FUNCTION sec.check_level_ladder() RETURNS trigger
 LANGUAGE plpgsql
+SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE

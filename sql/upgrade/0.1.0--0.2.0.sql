@@ -232,3 +232,7 @@ CREATE INDEX ON app.archived_card_totals (month);
 -- #11 failure log
 -- Refused money calls, written by the failure log writer into audit.event_log as PAYMENT_FAILED.
 CREATE INDEX event_log_payment_failed ON audit.event_log (happened_at) WHERE action = 'PAYMENT_FAILED';
+
+-- The level ladder's check runs at COMMIT, after app.replace_membership_levels returned, as the
+-- caller (service_role), who may neither call sec helpers nor update cards: it runs as the owner.
+ALTER FUNCTION sec.check_level_ladder() SECURITY DEFINER;
