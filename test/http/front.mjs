@@ -70,8 +70,8 @@
 //     "Empty or invalid json"; a pool that cannot give a connection within 10 s: 504 PGRST003;
 //     the database unreachable: 503 PGRST000.
 //
-// What it does not reproduce (answered with 400/406/501 and code "PGRST100"/"PGRST107" or
-// "MPSFRONT" and a message saying so, never silently):
+// What it does not reproduce (answered 501 with code "MPSFRONT" and a message saying so, or 406
+// PGRST107 for a media type; never silently):
 //   * tables and views (`/<table>`), the OpenAPI root, embedding and casts in `select`,
 //     logical trees (and=/or=), filters on a scalar function's result, full-text operators;
 //   * Accept text/csv, application/geo+json, plans (application/vnd.pgrst.plan), custom media
@@ -871,6 +871,7 @@ export async function startFront({
       } else if (err.status >= 500) {
         process.stderr.write(`mps-front: ${req.method} ${url.pathname}: ${err.status} ${err.code} ${err.message}\n`);
       }
+      req.resume(); // a body not read yet (e.g. a request refused for its token)
       if (res.headersSent) { res.destroy(); return; }
       sendError(res, err, req.method);
     };
