@@ -11,7 +11,9 @@
 #           released version updated to this one), replica (test/replica.sh: the query RPCs on
 #           a hot standby of its own primary, the write RPCs refused there), readme_install
 #           (test/readme_install.sh: the README's steps for installing into an existing server,
-#           run as written).
+#           run as written), operations (test/operations.sh: a cluster of its own with pg_cron
+#           and mps preloaded), clients (test/clients.sh: supabase-js and curl over HTTP through
+#           the PostgREST-protocol front test/http/front.mjs, npm packages from the lock).
 #   MPS_TEST_LAYERS="pgtap dump_restore" runs only the named layers.
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -26,7 +28,7 @@ MPS_FSYNC=off mps_cluster_start || { echo "mps: could not start the test cluster
 
 logs=$(mktemp -d /tmp/mps-test-logs.XXXXXX)
 trap 'mps_cluster_stop; rm -rf "$logs"' EXIT
-layers=${MPS_TEST_LAYERS:-"unit regress isolation pgtap contract dump_restore upgrade replica readme_install operations"}
+layers=${MPS_TEST_LAYERS:-"unit regress isolation pgtap contract dump_restore upgrade replica readme_install operations clients"}
 names=() results=() seconds=()
 
 # Runs one layer, its output going to the terminal and to $logs/<name>.log.
@@ -89,6 +91,11 @@ layer_operations() {
   bash test/operations.sh
 }
 
+# supabase-js and curl against test/http/front.mjs, on database mps_http of this cluster.
+layer_clients() {
+  bash test/clients.sh
+}
+
 for layer in $layers; do
   case $layer in
     regress)      run_layer regress layer_regress ;;
@@ -101,6 +108,7 @@ for layer in $layers; do
     replica)      run_layer replica layer_replica ;;
     readme_install) run_layer readme_install layer_readme_install ;;
     operations)   run_layer operations layer_operations ;;
+    clients)      run_layer clients layer_clients ;;
     *) echo "mps: unknown test layer '$layer'" >&2; names+=("$layer"); results+=(FAIL); seconds+=(0) ;;
   esac
 done
