@@ -23,7 +23,9 @@ CREATE TYPE app.merchant_status AS ENUM ('active', 'suspended', 'closed');
 CREATE TYPE app.merchant_role AS ENUM ('owner', 'manager', 'cashier');
 -- 'personal' and 'enterprise' are the seeds' names of standard and corporate cards: accepted as
 -- input ('personal'::app.card_type in a call), never stored (a CHECK on app.member_cards).
-CREATE TYPE app.card_type AS ENUM ('standard', 'prepaid', 'corporate', 'voucher', 'personal', 'enterprise');
+-- 'organization' and 'merchant' are loyalty cards (seed 003): points, no money.
+CREATE TYPE app.card_type AS ENUM ('standard', 'prepaid', 'corporate', 'voucher', 'personal', 'enterprise',
+                                   'organization', 'merchant');
 CREATE TYPE app.card_status AS ENUM ('active', 'frozen', 'expired', 'closed');
 CREATE TYPE app.binding_role AS ENUM ('owner', 'admin', 'member', 'viewer');
 CREATE TYPE app.binding_status AS ENUM ('active', 'removed');

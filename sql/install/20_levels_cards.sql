@@ -108,14 +108,37 @@ CREATE TABLE app.member_cards (
     -- failures before this time do not count towards the next lockout (a new password sets it).
     password_locked_until timestamptz,
     frozen_by_member_id   uuid,  -- the holder who froze it (frozen_by = 'holder')
-    CONSTRAINT member_cards_stored_type CHECK (card_type::text IN ('standard', 'prepaid', 'corporate', 'voucher')),
-    CONSTRAINT member_cards_company CHECK (card_type::text <> 'corporate' OR company_name IS NOT NULL)
+    CONSTRAINT member_cards_stored_type CHECK (card_type::text IN ('standard', 'prepaid', 'corporate', 'voucher', 'organization', 'merchant')),
+    CONSTRAINT member_cards_company CHECK (card_type::text <> 'corporate' OR company_name IS NOT NULL),
+    -- Loyalty cards (seed 003; issue "Organisations"): an organisation's card, or a merchant's
+    -- card taken through an organisation. They hold points, never money.
+    organization_id       uuid,
+    loyalty_merchant_id   uuid,
+    membership_level      text CHECK (membership_level IN ('basic', 'premium', 'vip')),
+    -- The card's static identification payload (loyalty scans, wallet pass barcodes). Never a
+    -- payment credential: payments take the rotating QR code (app.card_qr_state).
+    qr_code_data          text CHECK (qr_code_data ~ '^vitaglobal://card/[A-Z0-9]+/[A-Za-z0-9_-]{22}$'),
+    last_used_at          timestamptz,
+    CONSTRAINT member_cards_loyalty CHECK (
+      CASE card_type::text
+        WHEN 'organization' THEN organization_id IS NOT NULL AND loyalty_merchant_id IS NULL
+                                 AND owner_member_id IS NOT NULL AND balance = 0
+        WHEN 'merchant' THEN loyalty_merchant_id IS NOT NULL AND owner_member_id IS NOT NULL AND balance = 0
+        ELSE organization_id IS NULL AND loyalty_merchant_id IS NULL
+      END)
 );
 -- A member has exactly one standard card.
 CREATE UNIQUE INDEX member_cards_one_standard ON app.member_cards (owner_member_id)
   WHERE card_type = 'standard';
 CREATE INDEX ON app.member_cards (owner_member_id);
 CREATE INDEX ON app.member_cards (expires_at) WHERE status = 'active' AND expires_at IS NOT NULL;
+-- One organisation card per member and organisation, one merchant card per member and merchant.
+CREATE UNIQUE INDEX member_cards_one_organization_card ON app.member_cards (owner_member_id, organization_id)
+  WHERE organization_id IS NOT NULL AND loyalty_merchant_id IS NULL;
+CREATE UNIQUE INDEX member_cards_one_merchant_card ON app.member_cards (owner_member_id, loyalty_merchant_id)
+  WHERE loyalty_merchant_id IS NOT NULL;
+CREATE INDEX ON app.member_cards (organization_id) WHERE organization_id IS NOT NULL;
+CREATE INDEX ON app.member_cards (loyalty_merchant_id) WHERE loyalty_merchant_id IS NOT NULL;
 
 
 CREATE TABLE app.card_bindings (

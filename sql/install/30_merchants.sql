@@ -17,7 +17,18 @@ CREATE TABLE app.merchants (
     CONSTRAINT merchants_counter_topup_limits
       CHECK (NOT counter_topup_enabled OR (counter_topup_max_per_tx IS NOT NULL AND counter_topup_max_per_day IS NOT NULL)),
     -- The platform's fee on the merchant's net sales, e.g. 0.0060 = 0.6% (0.2.0).
-    settlement_fee_rate numeric(5,4) NOT NULL DEFAULT 0 CHECK (settlement_fee_rate >= 0 AND settlement_fee_rate < 1)
+    settlement_fee_rate numeric(5,4) NOT NULL DEFAULT 0 CHECK (settlement_fee_rate >= 0 AND settlement_fee_rate < 1),
+    -- The merchant's public profile (seed 003), shown to partner organisations' members
+    -- (app.update_merchant_profile). A merchant QR code is vitaglobal://merchant/<code>/location/<n>.
+    category        text CHECK (category ~ '^[a-z][a-z_]{0,99}$'),
+    description     text CHECK (length(description) <= 2000),
+    logo_url        text CHECK (logo_url ~ '^https?://' AND length(logo_url) <= 500),
+    brand_colors    jsonb NOT NULL DEFAULT '{}' CHECK (jsonb_typeof(brand_colors) = 'object'),
+    address         text CHECK (length(address) <= 500),
+    phone           text CHECK (length(phone) BETWEEN 1 AND 50),
+    website         text CHECK (website ~ '^https?://' AND length(website) <= 255),
+    qr_code_pattern text UNIQUE CHECK (length(qr_code_pattern) BETWEEN 1 AND 255),
+    business_hours  jsonb CHECK (jsonb_typeof(business_hours) = 'object')
 );
 
 CREATE TABLE app.merchant_users (

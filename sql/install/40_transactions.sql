@@ -21,6 +21,9 @@ CREATE TABLE app.transactions (
     actor_role        text,
     tag               jsonb NOT NULL DEFAULT '{}',
     created_at        timestamptz NOT NULL DEFAULT now(),
+    -- (0.2.0) The organisation whose partnership with the merchant gave the payment its
+    -- discount (discount_applied); NULL when the card's own discount applied.
+    partner_organization_id uuid,
     CHECK (tx_type = 'adjustment' OR (raw_amount > 0 AND final_amount >= 0)),
     CHECK (tx_type <> 'adjustment' OR (final_amount <> 0 AND raw_amount = abs(final_amount))),
     CHECK ((tx_type = 'refund') = (original_tx_id IS NOT NULL)),
@@ -82,7 +85,13 @@ CREATE TABLE app.point_ledger (
     reason         text NOT NULL CHECK (length(reason) BETWEEN 1 AND 500),
     actor_user_id  uuid,
     created_at     timestamptz NOT NULL DEFAULT now(),
-    CHECK (balance_after = balance_before + delta)
+    CHECK (balance_after = balance_before + delta),
+    -- Seed 003's points transactions (app.update_card_points, app.transfer_points): the kind,
+    -- the caller's reference (an order, a campaign) and the merchant. NULL kind: a row of a
+    -- money movement (tx_id) or of app.update_points_and_level.
+    kind           text CHECK (kind IN ('earn', 'redeem', 'transfer', 'expire')),
+    reference_id   text CHECK (length(reference_id) BETWEEN 1 AND 255),
+    merchant_id    uuid
 );
 CREATE INDEX ON app.point_ledger (card_id, id);
 CREATE INDEX ON app.point_ledger (tx_id) WHERE tx_id IS NOT NULL;

@@ -23,13 +23,16 @@ BEGIN
 END
 $$;
 
--- card_no = type prefix + 11 random digits + a check digit, e.g. STD482917305561.
+-- card_no = type prefix + 11 random digits + a check digit, e.g. STD482917305561. (The type as
+-- text: an upgrade that adds a card type creates this function in the transaction that adds the
+-- label, where the new label may not be used as a value yet.)
 CREATE OR REPLACE FUNCTION sec.new_card_no(p_type app.card_type) RETURNS text
 LANGUAGE sql VOLATILE
 SET search_path = pg_catalog, pg_temp
 AS $$
-  SELECT sec.claim_number('card', CASE p_type WHEN 'standard' THEN 'STD' WHEN 'prepaid' THEN 'PRE'
-                                              WHEN 'corporate' THEN 'COR' ELSE 'VCH' END, 11)
+  SELECT sec.claim_number('card', CASE p_type::text WHEN 'standard' THEN 'STD' WHEN 'prepaid' THEN 'PRE'
+                                                    WHEN 'corporate' THEN 'COR' WHEN 'organization' THEN 'ORG'
+                                                    WHEN 'merchant' THEN 'MCD' ELSE 'VCH' END, 11)
 $$;
 
 -- A number that was claimed and then not used (an insert that failed) stays in the registry:

@@ -30,6 +30,23 @@ AS $$
    WHERE user_id = sec.uid() AND active
 $$;
 
+-- The organisations the caller administers / is a verified active member of (seed 003).
+CREATE OR REPLACE FUNCTION sec.my_admin_organization_ids() RETURNS uuid[]
+LANGUAGE sql STABLE SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $$
+  SELECT COALESCE(array_agg(organization_id), '{}') FROM app.organization_admins
+   WHERE user_id = sec.uid() AND active
+$$;
+
+CREATE OR REPLACE FUNCTION sec.my_organization_ids() RETURNS uuid[]
+LANGUAGE sql STABLE SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $$
+  SELECT COALESCE(array_agg(organization_id), '{}') FROM app.user_organizations
+   WHERE member_id = sec.my_member_id() AND is_active AND verification_status = 'verified'
+$$;
+
 -- RLS on every table (partitions get it when created).
 ALTER TABLE app.admin_users ENABLE ROW LEVEL SECURITY;
 ALTER TABLE app.member_profiles ENABLE ROW LEVEL SECURITY;
@@ -55,6 +72,10 @@ ALTER TABLE app.recharge_orders ENABLE ROW LEVEL SECURITY;
 ALTER TABLE app.settlement_lines ENABLE ROW LEVEL SECURITY;
 ALTER TABLE app.archived_months ENABLE ROW LEVEL SECURITY;
 ALTER TABLE app.archived_card_totals ENABLE ROW LEVEL SECURITY;
+ALTER TABLE app.organizations ENABLE ROW LEVEL SECURITY;
+ALTER TABLE app.organization_admins ENABLE ROW LEVEL SECURITY;
+ALTER TABLE app.user_organizations ENABLE ROW LEVEL SECURITY;
+ALTER TABLE app.organization_merchant_partnerships ENABLE ROW LEVEL SECURITY;
 
 -- Read-only policies. Tables without a policy (admin_users, registries, audit) show no rows
 -- to anyone subject to RLS.
@@ -102,6 +123,26 @@ DROP POLICY IF EXISTS member_reads_own_recharge_orders ON app.recharge_orders;
 -- (Compares a row column with the caller, no subquery: ready for distribution, ARCHITECTURE.md §9.)
 CREATE POLICY member_reads_own_recharge_orders ON app.recharge_orders FOR SELECT
   USING (requested_by = sec.uid());
+-- Organisations (seed 003): the directory of active organisations is readable by every signed-in
+-- user; a membership by its member and the organisation's administrators (who review its
+-- verification data); administrators by each other and themselves; a partnership by the
+-- organisation's verified members and administrators and the merchant's staff.
+DROP POLICY IF EXISTS users_read_organizations ON app.organizations;
+CREATE POLICY users_read_organizations ON app.organizations FOR SELECT
+  USING (is_active OR id = ANY ((SELECT sec.my_admin_organization_ids())::uuid[]));
+DROP POLICY IF EXISTS admins_read_organization_admins ON app.organization_admins;
+CREATE POLICY admins_read_organization_admins ON app.organization_admins FOR SELECT
+  USING (user_id = (SELECT sec.uid()) OR organization_id = ANY ((SELECT sec.my_admin_organization_ids())::uuid[]));
+DROP POLICY IF EXISTS member_or_admin_reads_memberships ON app.user_organizations;
+CREATE POLICY member_or_admin_reads_memberships ON app.user_organizations FOR SELECT
+  USING (member_id = (SELECT sec.my_member_id())
+         OR organization_id = ANY ((SELECT sec.my_admin_organization_ids())::uuid[]));
+DROP POLICY IF EXISTS parties_read_partnerships ON app.organization_merchant_partnerships;
+CREATE POLICY parties_read_partnerships ON app.organization_merchant_partnerships FOR SELECT
+  USING (organization_id = ANY ((SELECT sec.my_organization_ids())::uuid[])
+         OR organization_id = ANY ((SELECT sec.my_admin_organization_ids())::uuid[])
+         OR merchant_id = ANY ((SELECT sec.my_merchant_ids())::uuid[]));
+
 -- (app.card_password_failures has no policy: administrators read it as service_role;
 -- app.settlement_lines neither: staff read their statements through app.get_settlement_lines;
 -- nor app.archived_months and app.archived_card_totals: administrators' records of archived months.)

@@ -35,7 +35,8 @@ BEGIN
     EXECUTE format('REVOKE ALL ON ALL FUNCTIONS IN SCHEMA sec FROM %I', r);
 
     EXECUTE format('GRANT USAGE ON SCHEMA app, sec TO %I', r);
-    EXECUTE format('GRANT EXECUTE ON FUNCTION sec.uid(), sec.my_member_id(), sec.my_card_ids(), sec.my_merchant_ids() TO %I', r);
+    EXECUTE format('GRANT EXECUTE ON FUNCTION sec.uid(), sec.my_member_id(), sec.my_card_ids(), sec.my_merchant_ids(),'
+                   ' sec.my_admin_organization_ids(), sec.my_organization_ids() TO %I', r);
     EXECUTE format('GRANT SELECT ON app.membership_levels TO %I', r);
     IF r <> 'anon' THEN
       EXECUTE format('GRANT SELECT ON %s TO %I', app_tables, r);

@@ -236,3 +236,125 @@ CREATE INDEX event_log_payment_failed ON audit.event_log (happened_at) WHERE act
 -- The level ladder's check runs at COMMIT, after app.replace_membership_levels returned, as the
 -- caller (service_role), who may neither call sec helpers nor update cards: it runs as the owner.
 ALTER FUNCTION sec.check_level_ladder() SECURITY DEFINER;
+
+-- Organisations, partner merchants, loyalty cards (issue "Organisations", seed 003;
+-- sql/install/35_organizations.sql). Loyalty cards are member cards of two new types.
+-- (New enum labels cannot be used before this transaction commits; nothing below uses them.)
+ALTER TYPE app.card_type ADD VALUE 'organization';
+ALTER TYPE app.card_type ADD VALUE 'merchant';
+CREATE TABLE app.organizations (
+    id              uuid PRIMARY KEY DEFAULT gen_random_uuid(),
+    name            text NOT NULL CHECK (length(btrim(name)) BETWEEN 1 AND 255),
+    display_name_zh text NOT NULL CHECK (length(btrim(display_name_zh)) BETWEEN 1 AND 255),
+    display_name_en text NOT NULL CHECK (length(btrim(display_name_en)) BETWEEN 1 AND 255),
+    slug            text NOT NULL UNIQUE CHECK (slug ~ '^[a-z0-9]+(-[a-z0-9]+)*$' AND length(slug) <= 100),
+    -- ISO 3166-1 country, optionally with a subdivision: US-NY, US-CA, GB.
+    region          text NOT NULL CHECK (region ~ '^[A-Z]{2}(-[A-Z0-9]{1,3})?$'),
+    logo_url        text CHECK (logo_url ~ '^https?://' AND length(logo_url) <= 500),
+    -- {"primary": "#1E40AF", "secondary": "#DBEAFE"}: colours as #RRGGBB (checked by the RPCs).
+    brand_colors    jsonb NOT NULL DEFAULT '{}' CHECK (jsonb_typeof(brand_colors) = 'object'),
+    contact_info    jsonb CHECK (jsonb_typeof(contact_info) = 'object'),
+    -- Active verified members, kept by the RPCs in the transaction that changes a membership
+    -- (app.verify_ledger() recounts it).
+    member_count    integer NOT NULL DEFAULT 0 CHECK (member_count >= 0),
+    is_active       boolean NOT NULL DEFAULT true,
+    created_at      timestamptz NOT NULL DEFAULT now(),
+    updated_at      timestamptz NOT NULL DEFAULT now()
+);
+COMMENT ON TABLE app.organizations IS 'Organisations (seed 003) whose members get partner discounts and loyalty cards';
+
+-- An organisation's administrators (Supabase auth user ids): they review memberships and read
+-- the organisation's members and analytics.
+CREATE TABLE app.organization_admins (
+    organization_id uuid NOT NULL REFERENCES app.organizations (id),
+    user_id         uuid NOT NULL,
+    active          boolean NOT NULL DEFAULT true,
+    created_at      timestamptz NOT NULL DEFAULT now(),
+    PRIMARY KEY (organization_id, user_id)
+);
+CREATE INDEX ON app.organization_admins (user_id) WHERE active;
+
+-- A member's membership of an organisation (seed 003's user_organizations, keyed by the member
+-- profile: the user is the member). At most one current membership per member (the index
+-- below); app.switch_organization moves it under the member's row lock.
+CREATE TABLE app.user_organizations (
+    id                  uuid PRIMARY KEY DEFAULT gen_random_uuid(),
+    member_id           uuid NOT NULL REFERENCES app.member_profiles (id),
+    organization_id     uuid NOT NULL REFERENCES app.organizations (id),
+    membership_level    text NOT NULL DEFAULT 'basic' CHECK (membership_level IN ('basic', 'premium', 'vip')),
+    member_number       text CHECK (member_number ~ '^[A-Za-z0-9-]{1,100}$'),
+    join_date           date NOT NULL DEFAULT current_date,
+    is_current          boolean NOT NULL DEFAULT false,
+    is_active           boolean NOT NULL DEFAULT true,
+    verification_status text NOT NULL DEFAULT 'pending'
+                        CHECK (verification_status IN ('pending', 'verified', 'rejected')),
+    -- What the member handed in (student id, email): read by the member and the organisation's
+    -- administrators only.
+    verification_data   jsonb CHECK (jsonb_typeof(verification_data) = 'object'),
+    verified_at         timestamptz,
+    verified_by         uuid,
+    created_at          timestamptz NOT NULL DEFAULT now(),
+    updated_at          timestamptz NOT NULL DEFAULT now(),
+    UNIQUE (member_id, organization_id),
+    CONSTRAINT user_organizations_current_is_active CHECK (NOT is_current OR is_active)
+);
+CREATE UNIQUE INDEX user_organizations_one_current ON app.user_organizations (member_id) WHERE is_current;
+CREATE UNIQUE INDEX user_organizations_member_number ON app.user_organizations (organization_id, member_number)
+  WHERE member_number IS NOT NULL;
+CREATE INDEX ON app.user_organizations (organization_id, join_date);
+
+-- Organisation <-> merchant. discount_rate is percent off (10.00 = 10 % off), in steps of 0.1 %
+-- so that it is a discount in thousandths like every other (ARCHITECTURE.md §4).
+CREATE TABLE app.organization_merchant_partnerships (
+    id               uuid PRIMARY KEY DEFAULT gen_random_uuid(),
+    organization_id  uuid NOT NULL REFERENCES app.organizations (id),
+    merchant_id      uuid NOT NULL REFERENCES app.merchants (id),
+    partnership_type text NOT NULL DEFAULT 'standard' CHECK (partnership_type IN ('standard', 'premium', 'exclusive')),
+    discount_rate    numeric(5,2) NOT NULL DEFAULT 0
+                     CHECK (discount_rate >= 0 AND discount_rate < 100 AND discount_rate * 10 = trunc(discount_rate * 10)),
+    special_benefits jsonb NOT NULL DEFAULT '[]' CHECK (jsonb_typeof(special_benefits) = 'array'),
+    start_date       date,
+    end_date         date,
+    is_active        boolean NOT NULL DEFAULT true,
+    created_at       timestamptz NOT NULL DEFAULT now(),
+    updated_at       timestamptz NOT NULL DEFAULT now(),
+    UNIQUE (organization_id, merchant_id),
+    CONSTRAINT partnerships_window CHECK (end_date >= start_date)
+);
+CREATE INDEX ON app.organization_merchant_partnerships (merchant_id);
+ALTER TABLE app.merchants
+  ADD COLUMN category        text CHECK (category ~ '^[a-z][a-z_]{0,99}$'),
+  ADD COLUMN description     text CHECK (length(description) <= 2000),
+  ADD COLUMN logo_url        text CHECK (logo_url ~ '^https?://' AND length(logo_url) <= 500),
+  ADD COLUMN brand_colors    jsonb NOT NULL DEFAULT '{}' CHECK (jsonb_typeof(brand_colors) = 'object'),
+  ADD COLUMN address         text CHECK (length(address) <= 500),
+  ADD COLUMN phone           text CHECK (length(phone) BETWEEN 1 AND 50),
+  ADD COLUMN website         text CHECK (website ~ '^https?://' AND length(website) <= 255),
+  ADD COLUMN qr_code_pattern text UNIQUE CHECK (length(qr_code_pattern) BETWEEN 1 AND 255),
+  ADD COLUMN business_hours  jsonb CHECK (jsonb_typeof(business_hours) = 'object');
+ALTER TABLE app.member_cards
+  DROP CONSTRAINT member_cards_stored_type,
+  ADD CONSTRAINT member_cards_stored_type CHECK (card_type::text IN ('standard', 'prepaid', 'corporate', 'voucher', 'organization', 'merchant')),
+  ADD COLUMN organization_id       uuid,
+  ADD COLUMN loyalty_merchant_id   uuid,
+  ADD COLUMN membership_level      text CHECK (membership_level IN ('basic', 'premium', 'vip')),
+  ADD COLUMN qr_code_data          text CHECK (qr_code_data ~ '^vitaglobal://card/[A-Z0-9]+/[A-Za-z0-9_-]{22}$'),
+  ADD COLUMN last_used_at          timestamptz,
+  ADD CONSTRAINT member_cards_loyalty CHECK (
+      CASE card_type::text
+        WHEN 'organization' THEN organization_id IS NOT NULL AND loyalty_merchant_id IS NULL
+                                 AND owner_member_id IS NOT NULL AND balance = 0
+        WHEN 'merchant' THEN loyalty_merchant_id IS NOT NULL AND owner_member_id IS NOT NULL AND balance = 0
+        ELSE organization_id IS NULL AND loyalty_merchant_id IS NULL
+      END);
+CREATE UNIQUE INDEX member_cards_one_organization_card ON app.member_cards (owner_member_id, organization_id)
+  WHERE organization_id IS NOT NULL AND loyalty_merchant_id IS NULL;
+CREATE UNIQUE INDEX member_cards_one_merchant_card ON app.member_cards (owner_member_id, loyalty_merchant_id)
+  WHERE loyalty_merchant_id IS NOT NULL;
+CREATE INDEX ON app.member_cards (organization_id) WHERE organization_id IS NOT NULL;
+CREATE INDEX ON app.member_cards (loyalty_merchant_id) WHERE loyalty_merchant_id IS NOT NULL;
+ALTER TABLE app.point_ledger
+  ADD COLUMN kind           text CHECK (kind IN ('earn', 'redeem', 'transfer', 'expire')),
+  ADD COLUMN reference_id   text CHECK (length(reference_id) BETWEEN 1 AND 255),
+  ADD COLUMN merchant_id    uuid;
+ALTER TABLE app.transactions ADD COLUMN partner_organization_id uuid;

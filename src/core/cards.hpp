@@ -12,8 +12,16 @@ namespace mps {
 // fixed discount; vouchers pay their face value once.
 constexpr bool earns_points(CardType type) noexcept { return type == CardType::Standard || type == CardType::Prepaid; }
 
-// Money can be added to standard, prepaid and corporate cards, never to a voucher.
-constexpr bool rechargeable(CardType type) noexcept { return type != CardType::Voucher; }
+// Loyalty cards (an organisation's, a merchant's) hold points and never money: they are not
+// recharged, do not pay and get no QR payment code.
+constexpr bool is_loyalty(CardType type) noexcept { return type == CardType::Organization || type == CardType::Merchant; }
+
+// Points a holder may move and redeem (app.update_card_points, app.transfer_points): the cards
+// that earn points on payments, and loyalty cards.
+constexpr bool holds_points(CardType type) noexcept { return earns_points(type) || is_loyalty(type); }
+
+// Money can be added to standard, prepaid and corporate cards, never to a voucher or a loyalty card.
+constexpr bool rechargeable(CardType type) noexcept { return type != CardType::Voucher && !is_loyalty(type); }
 
 // The caller's standing towards one card, as read from the database.
 struct CardStanding {
@@ -28,7 +36,9 @@ constexpr bool may_use_card(CardType type, const CardStanding& s) noexcept {
     const bool manager = s.binding == BindingRole::Owner || s.binding == BindingRole::Admin;
     switch (type) {
         case CardType::Standard:
-        case CardType::Voucher: return s.owner;
+        case CardType::Voucher:
+        case CardType::Organization:
+        case CardType::Merchant: return s.owner;
         case CardType::Prepaid: return s.owner || manager || s.binding == BindingRole::Member;
         case CardType::Corporate: return manager;
     }
@@ -47,7 +57,9 @@ constexpr bool manages_card(CardType type, const CardStanding& s) noexcept {
         case CardType::Prepaid: return s.owner || manager;
         case CardType::Corporate: return manager;
         case CardType::Standard:
-        case CardType::Voucher: return false;
+        case CardType::Voucher:
+        case CardType::Organization:
+        case CardType::Merchant: return false;
     }
     return false;
 }

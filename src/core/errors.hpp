@@ -37,6 +37,7 @@ struct ErrorCode {
     X(INVALID_TTL, Input, "QR time-to-live outside 30..86400 seconds") \
     X(INVALID_QR_FORMAT, Input, "the scanned text is not an mps QR token") \
     X(INVALID_TAG, Input, "p_tag is not a JSON object or is larger than 4 kB") \
+    X(INVALID_MERCHANT_QR, Input, "the scanned text is not a merchant QR code (vitaglobal://merchant/<code>/location/<n>)") \
     X(SETTLEMENT_PERIOD_INVALID, Input, "the settlement period does not fit its mode (a whole day for t_plus_1, a whole month for monthly) or has not ended yet") \
     X(INSUFFICIENT_BALANCE, Business, "the card balance does not cover the discounted amount") \
     X(QR_EXPIRED_OR_INVALID, Business, "no live QR code matches: unknown, expired, rotated or revoked") \
@@ -54,6 +55,10 @@ struct ErrorCode {
     X(CARD_PASSWORD_LOCKED, Business, "five wrong binding passwords within 15 minutes: every password is refused until DETAIL's time") \
     X(LAST_ADMIN_CANNOT_BE_REMOVED, Business, "the corporate card's last admin cannot be removed") \
     X(INSUFFICIENT_POINTS, Business, "the points change would take the card below zero points") \
+    X(ORGANIZATION_NOT_ACTIVE, Business, "the organisation is deactivated") \
+    X(NOT_ORGANIZATION_MEMBER, Business, "the member has no active membership of that organisation") \
+    X(MEMBERSHIP_NOT_VERIFIED, Business, "the membership is pending or was rejected: the organisation has not verified it") \
+    X(PARTNERSHIP_REQUIRED, Business, "the organisation has no active partnership with the merchant today") \
     X(RECHARGE_ORDER_NOT_PENDING, Business, "the recharge order was cancelled or expired, or is already paid") \
     X(AMOUNT_MISMATCH, Business, "the confirmed amount differs from the recharge order's amount") \
     X(SETTLEMENT_STATUS_TRANSITION_INVALID, Business, "a settlement moves only pending -> confirmed -> paid, or to failed before it is paid") \
@@ -67,6 +72,7 @@ struct ErrorCode {
     X(RECHARGE_ORDER_NOT_FOUND, NotFound, "no recharge order with that id (or not visible to the caller)") \
     X(SETTLEMENT_NOT_FOUND, NotFound, "no settlement with that id (to administrators; anyone else gets PERMISSION_DENIED, whether it exists or not)") \
     X(TRANSACTION_NOT_FOUND, NotFound, "no transaction with that number (to administrators; anyone else gets PERMISSION_DENIED, whether it exists or not)") \
+    X(ORGANIZATION_NOT_FOUND, NotFound, "no organisation with that id or slug") \
     X(IDEMPOTENCY_KEY_REUSED, Conflict, "the idempotency key was already used for a different request") \
     X(EXTERNAL_ORDER_ID_REUSED, Conflict, "the merchant's external order id was already used for a different request") \
     X(EXTERNAL_ID_ALREADY_BOUND, Conflict, "that external login (provider, id) already belongs to a member") \
@@ -76,6 +82,9 @@ struct ErrorCode {
     X(ALREADY_BOUND, Conflict, "the member is already bound to the card in another role") \
     X(RECHARGE_ORDER_ALREADY_PAID, Conflict, "the recharge order was paid with another provider transaction id") \
     X(SETTLEMENT_PERIOD_OVERLAPS, Conflict, "another settlement of the merchant covers part of the period") \
+    X(ORGANIZATION_ALREADY_EXISTS, Conflict, "an organisation with that slug already exists") \
+    X(ALREADY_ORGANIZATION_MEMBER, Conflict, "the member already has a membership of that organisation") \
+    X(MEMBER_NUMBER_TAKEN, Conflict, "another member of the organisation has that member number") \
     X(LEVEL_LADDER_INVALID, Integrity, "a change to the level ladder would leave a gap, an overlap, no level at 0 points or a closed top") \
     X(CARD_BUSY, Busy, "another call held the card's lock longer than mps.card_lock_timeout: nothing was changed, retry shortly") \
     X(READ_ONLY_SERVER, ReadOnly, "a call that writes reached a read-only server (a hot standby): send it to the primary") \

@@ -11,7 +11,8 @@
 
 namespace mps {
 
-enum class CardType : uint8_t { Standard, Prepaid, Corporate, Voucher };
+// Organization and Merchant are loyalty cards (seed 003): points, never money.
+enum class CardType : uint8_t { Standard, Prepaid, Corporate, Voucher, Organization, Merchant };
 enum class CardStatus : uint8_t { Active, Frozen, Expired, Closed };
 enum class BindingRole : uint8_t { Owner, Admin, Member, Viewer };
 enum class MerchantRole : uint8_t { Owner, Manager, Cashier };
@@ -29,10 +30,13 @@ struct Labels;
 template <>
 struct Labels<CardType> {
     static constexpr std::string_view sql_type = "app.card_type";
-    static constexpr std::string_view names[] = {"standard", "prepaid", "corporate", "voucher"};
+    static constexpr std::string_view names[] = {"standard", "prepaid", "corporate", "voucher", "organization", "merchant"};
     // The seeds' names of standard and corporate cards: labels of the SQL enum so that
     // 'personal'::app.card_type works in a call, never stored; callers map them (input_card_type).
+    // In the SQL enum they come right after the first input_only_after labels (0.2.0 added them
+    // before the loyalty card types).
     static constexpr std::string_view input_only[] = {"personal", "enterprise"};
+    static constexpr size_t input_only_after = 4;
 };
 template <>
 struct Labels<CardStatus> {

@@ -198,9 +198,10 @@ std::vector<std::string_view> param_names(const EntryPoint& e) {
 template <typename E>
 void add_labels(TableResult& out, std::string_view sql_type) {
     std::vector<std::string_view> names(std::begin(Labels<E>::names), std::end(Labels<E>::names));
-    // Labels of the SQL enum accepted as input only (the seeds' card type names) come last.
+    // Labels of the SQL enum accepted as input only (the seeds' card type names), in their place.
     if constexpr (std::is_same_v<E, CardType>)
-        names.insert(names.end(), std::begin(Labels<E>::input_only), std::end(Labels<E>::input_only));
+        names.insert(names.begin() + Labels<E>::input_only_after, std::begin(Labels<E>::input_only),
+                     std::end(Labels<E>::input_only));
     out.add({p_text(sql_type), p_datum(text_array_datum(names))});
 }
 

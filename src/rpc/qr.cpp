@@ -59,6 +59,9 @@ MPS_ENTRY(mps_rotate_card_qr, p_card_id, p_card_type, p_ttl_seconds) {
         fail(err::CARD_TYPE_MISMATCH,
              "The card is a " + std::string(label(type)) + " card, not " + std::string(label(*expected_type)) + ".");
     if (!card) fail(err::CARD_NOT_FOUND, "No card with this id.");
+    if (is_loyalty(type))
+        fail(err::CARD_TYPE_MISMATCH, "A " + std::string(label(type)) + " card holds points and does not pay: it has no payment QR code.",
+             "Pay with a standard, prepaid or corporate card; the loyalty card's own code is its qr_code_data.");
     require_active(*card);
 
     const std::string token = new_qr_token();

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "common/access.hpp"
+#include "common/organizations.hpp"
 #include "common/archive.hpp"
 #include "common/args.hpp"
 #include "core/errors.hpp"
@@ -32,17 +33,9 @@ struct ReadableCards {
     std::vector<Uuid> ids;
 };
 
-std::optional<Uuid> caller_member(Spi& spi, const Caller& caller) {
-    if (!caller.user_id) return std::nullopt;
-    static Statement stmt(SPI_OK_SELECT, "SELECT id FROM app.member_profiles WHERE user_id = $1", {UUIDOID});
-    SpiResult r = spi.run(stmt, {p_uuid(*caller.user_id)});
-    if (r.empty()) return std::nullopt;
-    return r[0].uuid(1);
-}
-
 // The member a call reads for: the caller's own, or (administrators) p_member_id.
 Uuid member_to_read(Spi& spi, const Caller& caller, const std::optional<Uuid>& asked) {
-    const std::optional<Uuid> own = caller_member(spi, caller);
+    const std::optional<Uuid> own = caller_member_id(spi, caller);
     if (own && (!asked || *asked == *own)) return *own;
     if (is_platform_admin(spi, caller)) {
         if (!asked) fail(err::INVALID_ARGUMENT, "p_member_id is required when an administrator reads a member's data.");
@@ -199,7 +192,7 @@ MPS_ENTRY(mps_get_transaction_detail, p_tx_no) {
     bool allowed = admin;
     if (!f.empty() && !allowed) {
         const Uuid card = f[0].uuid(3);
-        if (std::optional<Uuid> own = caller_member(spi, caller)) {
+        if (std::optional<Uuid> own = caller_member_id(spi, caller)) {
             const std::vector<Uuid> cards = member_card_ids(spi, *own);
             allowed = std::find(cards.begin(), cards.end(), card) != cards.end();
         }
@@ -258,7 +251,7 @@ MPS_ENTRY(mps_get_point_ledger, p_card_id, p_limit, p_before) {
     Caller caller = current_caller();
     Spi spi;
     if (!is_platform_admin(spi, caller)) {
-        const std::optional<Uuid> own = caller_member(spi, caller);
+        const std::optional<Uuid> own = caller_member_id(spi, caller);
         const std::vector<Uuid> cards = own ? member_card_ids(spi, *own) : std::vector<Uuid>{};
         if (std::find(cards.begin(), cards.end(), card) == cards.end())
             fail(err::PERMISSION_DENIED, "The caller neither owns this card nor is bound to it.");
