@@ -67,6 +67,18 @@ std::string new_qr_token() {
     return token;
 }
 
+std::string new_card_code(std::string_view card_no) {
+    uint8_t raw[16];
+    randombytes_buf(raw, sizeof raw);
+    char encoded[32];
+    sodium_bin2base64(encoded, sizeof encoded, raw, sizeof raw, sodium_base64_VARIANT_URLSAFE_NO_PADDING);
+    std::string code(kCardCodePrefix);
+    code += card_no;
+    code += '/';
+    code += encoded;
+    return code;
+}
+
 bool is_qr_token(std::string_view text) noexcept {
     if (text.size() != kQrTokenLength || text.substr(0, kQrPrefix.size()) != kQrPrefix) return false;
     for (char c : text.substr(kQrPrefix.size())) {

@@ -35,4 +35,10 @@ std::string new_qr_token();
 bool is_qr_token(std::string_view text) noexcept;
 QrDigest qr_digest(std::string_view token) noexcept;
 
+// A card's static identification payload (app.member_cards.qr_code_data: loyalty scans, wallet
+// pass barcodes): "vitaglobal://card/<card_no>/" + 22 base64url characters of 16 random bytes,
+// so that a card number alone does not make a valid code. Never a payment credential.
+inline constexpr std::string_view kCardCodePrefix = "vitaglobal://card/";
+std::string new_card_code(std::string_view card_no);
+
 }  // namespace mps

@@ -65,6 +65,13 @@ TAP_SUITE(ids_qr) {
             "the digest is BLAKE2b-256 (RFC 7693 test vector for \"abc\")");
 }
 
+TAP_SUITE(ids_card_code) {
+    const std::string code = new_card_code("ORG123456789012");
+    tap::is(code.substr(0, 34), std::string("vitaglobal://card/ORG123456789012/"), "a card code names its card number");
+    tap::is(code.size(), size_t(34 + 22), "then 22 base64url characters (16 random bytes)");
+    tap::ok(new_card_code("ORG123456789012") != code, "two codes of one card differ");
+}
+
 TAP_SUITE(ids_fingerprint) {
     auto fp = [](auto... fields) {
         Fingerprint f;
