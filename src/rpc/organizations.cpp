@@ -294,6 +294,16 @@ MPS_ENTRY(mps_review_organization_member, p_organization_id, p_member_id, p_veri
     spi.run(update, {p_uuid(member_id), p_uuid(id), p_text(status), p_text(new_level), p_opt_text(new_number),
                      p_opt_uuid(caller.user_id)});
     if (verified != was_verified) count_member(spi, id, verified ? 1 : -1);
+    // A rejected membership stops being current when another one can be.
+    if (status == "rejected") {
+        static Statement demote(SPI_OK_UPDATE,
+                                "UPDATE app.user_organizations SET is_current = false, updated_at = now()"
+                                " WHERE member_id = $1 AND organization_id = $2 AND is_current"
+                                "   AND EXISTS (SELECT 1 FROM app.user_organizations o WHERE o.member_id = $1"
+                                "                  AND o.organization_id <> $2 AND o.is_active AND o.verification_status <> 'rejected')",
+                                {UUIDOID, UUIDOID});
+        if (spi.run(demote, {p_uuid(member_id), p_uuid(id)}).processed() > 0) promote_next_current(spi, member_id);
+    }
     audit(spi, caller, "organization.review", "organization", format_uuid(id),
           JsonObject().add("member_id", member_id).add("verification_status", status).add("membership_level", new_level));
     const Value result = membership_json(spi, member_id, id);
