@@ -346,7 +346,8 @@ const CASES = [
         p_merchant_code: c.shop, p_qr_plain: c.liveQr, p_raw_price: 10, p_reason: 'tea', p_tag: { sku: 'tea' },
         p_idempotency_key: `cat-pay-${S}`, p_external_order_id: `cat-order-${S}`,
       }), 'merchant_charge_by_qr');
-      rowsWithKeys(data, ['tx_id', 'tx_no', 'card_type', 'card_id', 'final_amount', 'discount', 'points_earned'], 'merchant_charge_by_qr');
+      rowsWithKeys(data, ['tx_id', 'tx_no', 'card_type', 'card_id', 'final_amount', 'discount', 'points_earned', 'discount_source',
+        'partner_organization_id'], 'merchant_charge_by_qr');
       assert.deepEqual([data[0].card_id, data[0].final_amount], [c.aliceCard, 10]);
     },
     mayNot: async () => denied('a member who is not staff charges')(await c.alice.rpc('merchant_charge_by_qr', {
@@ -628,6 +629,189 @@ const CASES = [
     fn: 'library_labels',
     may: async () => rowsWithKeys(ok(await c.service.rpc('library_labels'), 'library_labels'), ['sql_type', 'labels'], 'library_labels'),
     mayNot: async () => refusedAs(await c.alice.rpc('library_labels'), noGrant('library_labels', 403), 'a member'),
+  },
+  // Organisations (seed 003): Carol joins one, its administrator verifies her, SHOP partners with it.
+  {
+    fn: 'create_organization',
+    may: async () => {
+      c.orgSlug = `cat-org-${S}`.toLowerCase().replace(/[^a-z0-9-]/g, '-');
+      c.org = scalar(ok(await c.service.rpc('create_organization', {
+        p_name: 'Catalog CSSA', p_display_name_zh: '目录学联', p_display_name_en: 'Catalog CSSA', p_slug: c.orgSlug, p_region: 'US-NY',
+        p_brand_colors: { primary: '#1E40AF', secondary: '#DBEAFE' },
+      }), 'create_organization'), 'string', 'create_organization');
+      assert.match(c.org, UUID);
+    },
+    mayNot: async () => denied('a member creates an organisation')(await c.alice.rpc('create_organization', {
+      p_name: 'X', p_display_name_zh: 'X', p_display_name_en: 'X', p_slug: `x-${c.orgSlug}`, p_region: 'US',
+    })),
+    extra: async () => refusedAs(await c.service.rpc('create_organization', {
+      p_name: 'Again', p_display_name_zh: 'X', p_display_name_en: 'X', p_slug: c.orgSlug, p_region: 'US',
+    }), { status: 409, code: 'PT409', message: 'ORGANIZATION_ALREADY_EXISTS' }, 'a taken slug'),
+  },
+  {
+    fn: 'set_organization_admin',
+    may: async () => {
+      c.orgAdminUser = newUserId();
+      c.orgAdmin = await asUser(c.orgAdminUser);
+      assert.equal(ok(await c.service.rpc('set_organization_admin', { p_organization_id: c.org, p_user_id: c.orgAdminUser }),
+        'set_organization_admin'), true);
+    },
+    mayNot: async () => denied('a member appoints itself')(
+      await c.carol.rpc('set_organization_admin', { p_organization_id: c.org, p_user_id: newUserId() })),
+    extra: async () => refusedAs(await c.service.rpc('set_organization_admin', { p_organization_id: ZERO_UUID, p_user_id: newUserId() }),
+      { status: 404, code: 'PT404', message: 'ORGANIZATION_NOT_FOUND' }, 'an unknown organisation'),
+  },
+  {
+    fn: 'update_organization',
+    may: async () => {
+      const data = ok(await c.orgAdmin.rpc('update_organization', { p_organization_id: c.org, p_logo_url: 'https://example.org/l.png' }),
+        'update_organization');
+      assert.equal(data.logo_url, 'https://example.org/l.png');
+    },
+    mayNot: async () => denied('an organisation admin deactivates it')(
+      await c.orgAdmin.rpc('update_organization', { p_organization_id: c.org, p_is_active: false })),
+  },
+  {
+    fn: 'join_organization',
+    may: async () => {
+      const data = ok(await c.carol.rpc('join_organization', { p_organization_id: c.org, p_verification_data: { student_id: 'x1' } }),
+        'join_organization');
+      assert.deepEqual([data.slug, data.verification_status, data.is_current], [c.orgSlug, 'pending', true]);
+    },
+    mayNot: async () => denied('a member joins for another')(
+      await c.bob.rpc('join_organization', { p_organization_id: c.org, p_user_id: c.carolMember })),
+    extra: async () => refusedAs(await c.carol.rpc('join_organization', { p_organization_id: c.org }),
+      { status: 409, code: 'PT409', message: 'ALREADY_ORGANIZATION_MEMBER' }, 'joining twice'),
+  },
+  {
+    fn: 'review_organization_member',
+    may: async () => {
+      const data = ok(await c.orgAdmin.rpc('review_organization_member', {
+        p_organization_id: c.org, p_member_id: c.carolMember, p_verification_status: 'verified', p_membership_level: 'premium',
+      }), 'review_organization_member');
+      assert.deepEqual([data.verification_status, data.membership_level], ['verified', 'premium']);
+    },
+    mayNot: async () => denied('a member verifies itself')(await c.carol.rpc('review_organization_member', {
+      p_organization_id: c.org, p_member_id: c.carolMember, p_verification_status: 'verified',
+    })),
+    extra: async () => refusedAs(await c.orgAdmin.rpc('review_organization_member', {
+      p_organization_id: c.org, p_member_id: c.bobMember, p_verification_status: 'verified',
+    }), { status: 400, code: 'P0001', message: 'NOT_ORGANIZATION_MEMBER' }, 'reviewing a non-member'),
+  },
+  {
+    fn: 'get_organization_members',
+    may: async () => rowsWithKeys(ok(await c.orgAdmin.rpc('get_organization_members', { p_organization_id: c.org }, { get: true }),
+      'get_organization_members (GET)'), ['member_id', 'member_no', 'name', 'membership_level', 'member_number', 'join_date', 'is_current',
+      'is_active', 'verification_status', 'verification_data', 'verified_at'], 'get_organization_members'),
+    mayNot: async () => denied('a member lists its organisation')(
+      await c.carol.rpc('get_organization_members', { p_organization_id: c.org })),
+  },
+  {
+    fn: 'switch_organization',
+    may: async () => {
+      const data = ok(await c.carol.rpc('switch_organization', { p_organization_id: c.org }), 'switch_organization');
+      assert.deepEqual([data.success, data.current_organization.slug], [true, c.orgSlug]);
+    },
+    mayNot: async () => denied('a member switches another')(
+      await c.bob.rpc('switch_organization', { p_organization_id: c.org, p_user_id: c.carolMember })),
+    extra: async () => refusedAs(await c.bob.rpc('switch_organization', { p_organization_id: c.org }),
+      { status: 400, code: 'P0001', message: 'NOT_ORGANIZATION_MEMBER' }, 'switching to an organisation one is not in'),
+  },
+  {
+    fn: 'get_user_organizations',
+    may: async () => {
+      const data = ok(await c.carol.rpc('get_user_organizations', {}, { get: true }), 'get_user_organizations (GET)');
+      assert.deepEqual(Object.keys(data), ['organizations']);
+      assert.equal(data.organizations[0].slug, c.orgSlug);
+      for (const k of ['id', 'name', 'display_name_zh', 'display_name_en', 'logo_url', 'brand_colors', 'membership_level', 'is_current',
+        'member_number']) assert.ok(k in data.organizations[0], `seed 003's key ${k}`);
+    },
+    mayNot: async () => denied('a member lists another\'s')(await c.bob.rpc('get_user_organizations', { p_user_id: c.carolMember })),
+  },
+  {
+    fn: 'update_merchant_profile',
+    may: async () => {
+      const data = ok(await c.owner.rpc('update_merchant_profile', {
+        p_merchant_code: c.shop, p_category: 'dining', p_brand_colors: { primary: '#00704A' },
+      }), 'update_merchant_profile');
+      assert.deepEqual([data.code, data.category], [c.shop, 'dining']);
+    },
+    mayNot: async () => denied('a cashier changes the profile')(
+      await c.cashier.rpc('update_merchant_profile', { p_merchant_code: c.shop, p_category: 'retail' })),
+  },
+  {
+    fn: 'set_partnership',
+    may: async () => {
+      const data = ok(await c.owner.rpc('set_partnership', {
+        p_organization_id: c.org, p_merchant_id: c.shopId, p_partnership_type: 'premium', p_discount_rate: 10, p_special_benefits: ['free upsize'],
+      }), 'set_partnership');
+      assert.deepEqual([data.discount_rate, data.special_benefits], [10, ['free upsize']]);
+    },
+    mayNot: async () => denied('an organisation admin grants itself a discount')(await c.orgAdmin.rpc('set_partnership', {
+      p_organization_id: c.org, p_merchant_id: c.shopId, p_discount_rate: 50,
+    })),
+    extra: async () => refusedAs(await c.owner.rpc('set_partnership', {
+      p_organization_id: c.org, p_merchant_id: c.shopId, p_discount_rate: 10.55,
+    }), { status: 400, code: '22023', message: 'INVALID_ARGUMENT' }, 'a rate with two decimals'),
+  },
+  {
+    fn: 'get_organization_merchants',
+    may: async () => {
+      const data = ok(await c.carol.rpc('get_organization_merchants', { p_organization_id: c.org }, { get: true }), 'get_organization_merchants');
+      assert.equal(data.merchants.length, 1);
+      assert.equal(data.merchants[0].partnership_info.discount_rate, 10);
+    },
+    mayNot: async () => denied('a non-member lists partner merchants')(
+      await c.bob.rpc('get_organization_merchants', { p_organization_id: c.org })),
+  },
+  {
+    fn: 'verify_merchant_qr',
+    may: async () => {
+      const data = ok(await c.carol.rpc('verify_merchant_qr', { p_qr_data: `vitaglobal://merchant/${c.shop}/location/001` }, { get: true }),
+        'verify_merchant_qr (GET)');
+      assert.deepEqual([data.valid, data.has_permission, data.merchant.code, data.partnership_info.discount_rate], [true, true, c.shop, 10]);
+      const bob = ok(await c.bob.rpc('verify_merchant_qr', { p_qr_data: `vitaglobal://merchant/${c.shop}/location/001` }), 'Bob');
+      assert.deepEqual([bob.has_permission, bob.partnership_info], [false, null], 'a non-member is granted nothing');
+    },
+    mayNot: async () => denied('a user without a member profile')(
+      await c.owner.rpc('verify_merchant_qr', { p_qr_data: `vitaglobal://merchant/${c.shop}/location/001` })),
+    extra: async () => refusedAs(await c.carol.rpc('verify_merchant_qr', { p_qr_data: 'https://example.org/not-a-merchant' }),
+      { status: 400, code: '22023', message: 'INVALID_MERCHANT_QR', hint: /vitaglobal:\/\/merchant/ }, 'a malformed merchant code'),
+  },
+  {
+    fn: 'create_merchant_card',
+    may: async () => {
+      const data = ok(await c.carol.rpc('create_merchant_card', { p_qr_data: `vitaglobal://merchant/${c.shop}/location/001` }),
+        'create_merchant_card');
+      assert.deepEqual([data.success, data.created, data.card.card_type, data.card.merchant.code], [true, true, 'merchant', c.shop]);
+    },
+    mayNot: async () => denied('creating a card for another')(await c.bob.rpc('create_merchant_card', {
+      p_user_id: c.carolMember, p_qr_data: `vitaglobal://merchant/${c.shop}/location/001`,
+    })),
+    extra: async () => refusedAs(await c.bob.rpc('create_merchant_card', { p_qr_data: `vitaglobal://merchant/${c.shop}/location/001` }),
+      { status: 400, code: 'P0001', message: 'NOT_ORGANIZATION_MEMBER' }, 'a member of no organisation'),
+  },
+  {
+    fn: 'get_user_membership_cards',
+    may: async () => {
+      const data = ok(await c.carol.rpc('get_user_membership_cards', {}, { get: true }), 'get_user_membership_cards (GET)');
+      assert.deepEqual(data.cards.map((k) => k.card_type).sort(), ['merchant', 'organization']);
+      for (const k of ['id', 'card_type', 'card_number', 'points', 'membership_level', 'qr_code_data', 'created_at'])
+        assert.ok(k in data.cards[0], `seed 003's key ${k}`);
+    },
+    mayNot: async () => denied('listing another\'s cards')(await c.bob.rpc('get_user_membership_cards', { p_user_id: c.carolMember })),
+  },
+  {
+    fn: 'leave_organization',
+    may: async () => {
+      const gina = c.gina.client;
+      ok(await gina.rpc('join_organization', { p_organization_id: c.org }), 'Gina joins');
+      assert.equal(ok(await gina.rpc('leave_organization', { p_organization_id: c.org }), 'leave_organization'), true);
+    },
+    mayNot: async () => denied('leaving for another')(
+      await c.bob.rpc('leave_organization', { p_organization_id: c.org, p_user_id: c.carolMember })),
+    extra: async () => refusedAs(await c.bob.rpc('leave_organization', { p_organization_id: c.org }),
+      { status: 400, code: 'P0001', message: 'NOT_ORGANIZATION_MEMBER' }, 'leaving an organisation one is not in'),
   },
   {
     fn: 'verify_ledger',

@@ -115,7 +115,8 @@ test('seed 001 快速開始: the trusted backend (service_role key) registers, r
   await t.test('商戶掃碼收款: the same charge again, now covered (the refusal left the key and the code unused)', async () => {
     paymentResult = ok(await rpc('merchant_charge_by_qr', { ...charge, p_qr_plain: qrPlain }), 'merchant_charge_by_qr');
     rowsWithKeys(paymentResult,
-      ['tx_id', 'tx_no', 'card_type', 'card_id', 'final_amount', 'discount', 'points_earned'], 'merchant_charge_by_qr');
+      ['tx_id', 'tx_no', 'card_type', 'card_id', 'final_amount', 'discount', 'points_earned', 'discount_source',
+        'partner_organization_id'], 'merchant_charge_by_qr');
     assert.equal(paymentResult.length, 1);
     assert.match(paymentResult[0]['tx_no'], /^PAY\d{20}$/, '交易號');
     assert.equal(paymentResult[0]['final_amount'], 299, '實付金額');
@@ -222,7 +223,8 @@ test('seed 000 §7 (supabase-js): the member rotates, the cashier charges, the b
     assert.equal(error, null, JSON.stringify(error));
     assert.equal(status, 200);
     pay = data;
-    rowsWithKeys(pay, ['tx_id', 'tx_no', 'card_type', 'card_id', 'final_amount', 'discount', 'points_earned'], 'charge');
+    rowsWithKeys(pay, ['tx_id', 'tx_no', 'card_type', 'card_id', 'final_amount', 'discount', 'points_earned', 'discount_source',
+        'partner_organization_id'], 'charge');
     assert.match(pay[0].tx_no, /^PAY\d{20}$/);
     assert.deepEqual([pay[0].card_type, pay[0].card_id, pay[0].final_amount, pay[0].discount, pay[0].points_earned],
       ['standard', cardId, 25.5, 1, 25]);
