@@ -23,3 +23,14 @@ SELECT b.id, b.card_id AS enterprise_card_id, b.member_id, b.role, b.status, b.c
   JOIN app.member_cards c ON c.id = b.card_id
  WHERE c.card_type = 'corporate';
 COMMENT ON VIEW app.enterprise_card_bindings IS 'Seed 000''s enterprise card bindings (read-only; row security of app.card_bindings)';
+
+-- Seed 003's membership_cards: the loyalty cards (organisation and merchant cards) of
+-- app.member_cards, with seed 003's column names (read-only; row security of app.member_cards,
+-- so a member sees its own). user_id is the owner's member id (mps keys members by profile).
+CREATE OR REPLACE VIEW app.membership_cards WITH (security_invoker = true) AS
+SELECT c.id, c.owner_member_id AS user_id, c.organization_id, c.loyalty_merchant_id AS merchant_id,
+       c.card_type::text AS card_type, c.card_no AS card_number, c.points, c.membership_level, c.qr_code_data,
+       c.last_used_at, c.expires_at, c.status = 'active' AS is_active, c.created_at, c.updated_at
+  FROM app.member_cards c
+ WHERE c.card_type::text IN ('organization', 'merchant');
+COMMENT ON VIEW app.membership_cards IS 'Seed 003''s membership cards: the organisation and merchant loyalty cards (read-only; row security of app.member_cards)';

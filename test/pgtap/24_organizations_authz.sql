@@ -8,7 +8,7 @@
 \ir lib/setup.sql
 \ir lib/postgrest.sql
 
-SELECT plan(43);
+SELECT plan(45);
 
 \set alice_user a11ce000-0000-4000-8000-000000000001
 \set bob_user b0b00000-0000-4000-8000-000000000002
@@ -132,6 +132,10 @@ SELECT throws_ok(pgrst_test.rpc_sql('authenticated', :'bob', 'create_merchant_ca
 SELECT is((SELECT count(*) FROM app.member_cards WHERE card_type::text = 'merchant'), 0::bigint, 'no merchant card was issued');
 SELECT is(pgrst_test.rpc('authenticated', :'alice', 'create_merchant_card', jsonb_build_object('p_qr_data', :'qr')) ->> 'created',
           'true', 'Alice takes the merchant''s card');
+SELECT is(pgrst_test.as_caller('authenticated', :'alice', 'SELECT string_agg(card_type, '','' ORDER BY card_type) AS t FROM app.membership_cards') #>> '{0,t}',
+          'merchant,organization', 'app.membership_cards (seed 003): Alice sees her organisation and merchant cards');
+SELECT is(pgrst_test.as_caller('authenticated', :'carol', 'SELECT count(*) AS n FROM app.membership_cards') #>> '{0,n}',
+          '0', 'app.membership_cards: Carol sees none of them');
 SELECT throws_ok(pgrst_test.rpc_sql('authenticated', :'bob', 'get_organization_merchants', jsonb_build_object('p_organization_id', :'org_a')),
                  '42501', 'PERMISSION_DENIED', 'Bob may not list A''s partner merchants');
 
