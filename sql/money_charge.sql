@@ -35,7 +35,8 @@ COMMIT;
 
 -- What each charge returned (ids and tx_no compared, never printed), and Dan's card.
 CREATE TEMP TABLE pay (label text PRIMARY KEY, tx_id uuid, tx_no text, card_type text, card_id uuid,
-                       final_amount numeric, discount numeric, points_earned bigint);
+                       final_amount numeric, discount numeric, points_earned bigint, discount_source text,
+                       partner_organization_id uuid);
 GRANT ALL ON pay TO PUBLIC;
 CREATE TEMP VIEW dan AS
   SELECT points, level, discount, balance FROM app.member_cards WHERE id = :'dan_card';

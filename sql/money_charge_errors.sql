@@ -46,7 +46,8 @@ SELECT qr_plain AS qr_frank FROM app.rotate_card_qr(:'frank_card', NULL, 86400) 
 SELECT qr_plain AS qr_gail FROM app.rotate_card_qr(:'gail_card', NULL, 30) \gset
 SELECT qr_plain AS qr_ivy FROM app.rotate_card_qr(:'ivy_card', NULL, 86400) \gset
 CREATE TEMP TABLE pay (label text PRIMARY KEY, tx_id uuid, tx_no text, card_type text, card_id uuid,
-                       final_amount numeric, discount numeric, points_earned bigint);
+                       final_amount numeric, discount numeric, points_earned bigint, discount_source text,
+                       partner_organization_id uuid);
 GRANT ALL ON pay TO PUBLIC;
 -- Balances, points and row counts, to show what a refused call did not change.
 CREATE TEMP VIEW state AS

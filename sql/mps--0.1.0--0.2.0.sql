@@ -357,7 +357,8 @@ ALTER TABLE app.point_ledger
   ADD COLUMN kind           text CHECK (kind IN ('earn', 'redeem', 'transfer', 'expire')),
   ADD COLUMN reference_id   text CHECK (length(reference_id) BETWEEN 1 AND 255),
   ADD COLUMN merchant_id    uuid;
-ALTER TABLE app.transactions ADD COLUMN partner_organization_id uuid;
+ALTER TABLE app.transactions ADD COLUMN partner_organization_id uuid,
+  ADD COLUMN discount_source text CHECK (discount_source IN ('none', 'level', 'corporate', 'partnership'));
 
 -- ---------------------------------------------------------------------------------------------
 -- Wallet passes (issue #13 item 6, branch wallet): the tables of sql/install/37_wallet.sql, as
@@ -1033,13 +1034,13 @@ CREATE OR REPLACE FUNCTION app.merchant_charge_by_qr(
     p_reason text DEFAULT NULL, p_tag jsonb DEFAULT '{}', p_idempotency_key text DEFAULT NULL,
     p_external_order_id text DEFAULT NULL, p_raw_amount numeric DEFAULT NULL)
 RETURNS TABLE (tx_id uuid, tx_no text, card_type text, card_id uuid, final_amount numeric, discount numeric,
-               points_earned bigint)
+               points_earned bigint, discount_source text, partner_organization_id uuid)
 LANGUAGE c VOLATILE SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
 SET row_security = on
 AS 'MODULE_PATHNAME', 'mps_merchant_charge_by_qr';
 COMMENT ON FUNCTION app.merchant_charge_by_qr(text, text, numeric, text, jsonb, text, text, numeric) IS
-  'Charges the card behind a live QR code at the level (or corporate) discount; staff of the merchant only. Idempotent by key and external order id.';
+  'Charges the card behind a live QR code at the level (or corporate) discount, or the partnership discount of the payer''s current organisation when better (discount_source, partner_organization_id); staff of the merchant only. Idempotent by key and external order id.';
 SELECT sec.grant_execute('app.merchant_charge_by_qr(text, text, numeric, text, jsonb, text, text, numeric)',
                          ARRAY['authenticated', 'service_role']);
 -- Caller identity for row-level security (src/rpc/identity.cpp).
@@ -1085,6 +1086,31 @@ AS 'MODULE_PATHNAME', 'mps_job_status';
 COMMENT ON FUNCTION app.job_status() IS
   'The mps jobs pg_cron has for this database, with their last run and the last day''s runs and failures; no rows without pg_cron. Platform administrators.';
 SELECT sec.grant_execute('app.job_status()', ARRAY['service_role']);
+-- Loyalty cards: a merchant's card taken through a partner organisation, and the member's list
+-- (src/rpc/loyalty.cpp; seed 003).
+
+CREATE OR REPLACE FUNCTION app.create_merchant_card(
+    p_user_id uuid DEFAULT NULL, p_organization_id uuid DEFAULT NULL, p_merchant_id uuid DEFAULT NULL,
+    p_qr_data text DEFAULT NULL)
+RETURNS jsonb
+LANGUAGE c VOLATILE SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+SET row_security = on
+AS 'MODULE_PATHNAME', 'mps_create_merchant_card';
+COMMENT ON FUNCTION app.create_merchant_card(uuid, uuid, uuid, text) IS
+  'The calling member takes the loyalty card of the merchant whose QR code it scanned (p_qr_data), through its current (or the named) verified organisation in partnership with the merchant; scanning again returns the same card (created false). Returns {success, created, card}.';
+SELECT sec.grant_execute('app.create_merchant_card(uuid, uuid, uuid, text)', ARRAY['authenticated', 'service_role']);
+
+CREATE OR REPLACE FUNCTION app.get_user_membership_cards(
+    p_user_id uuid DEFAULT NULL, p_organization_id uuid DEFAULT NULL, p_card_type text DEFAULT NULL)
+RETURNS jsonb
+LANGUAGE c STABLE SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+SET row_security = on
+AS 'MODULE_PATHNAME', 'mps_get_user_membership_cards';
+COMMENT ON FUNCTION app.get_user_membership_cards(uuid, uuid, text) IS
+  'The calling member''s loyalty cards (organisation and merchant cards) as seed 003 lists them: {cards: [...]}, optionally of one organisation and type.';
+SELECT sec.grant_execute('app.get_user_membership_cards(uuid, uuid, text)', ARRAY['authenticated', 'service_role']);
 -- Members (src/rpc/members.cpp).
 
 -- Seed 001's positional order (name, phone, email, binding org, binding id, password), every
@@ -1195,6 +1221,20 @@ AS 'MODULE_PATHNAME', 'mps_admin_reactivate_merchant';
 COMMENT ON FUNCTION app.admin_reactivate_merchant(text, text) IS
   'Reactivates a suspended merchant. Platform administrators. True when it changed.';
 SELECT sec.grant_execute('app.admin_reactivate_merchant(text, text)', ARRAY['authenticated', 'service_role']);
+
+CREATE OR REPLACE FUNCTION app.update_merchant_profile(
+    p_merchant_code text, p_category text DEFAULT NULL, p_description text DEFAULT NULL, p_logo_url text DEFAULT NULL,
+    p_brand_colors jsonb DEFAULT NULL, p_address text DEFAULT NULL, p_phone text DEFAULT NULL,
+    p_website text DEFAULT NULL, p_qr_code_pattern text DEFAULT NULL, p_business_hours jsonb DEFAULT NULL)
+RETURNS jsonb
+LANGUAGE c VOLATILE SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+SET row_security = on
+AS 'MODULE_PATHNAME', 'mps_update_merchant_profile';
+COMMENT ON FUNCTION app.update_merchant_profile(text, text, text, text, jsonb, text, text, text, text, jsonb) IS
+  'Sets the merchant''s public profile shown to partner organisations'' members (seed 003); NULL leaves a field as it is. The merchant''s owner/manager or platform administrators. Returns the profile.';
+SELECT sec.grant_execute('app.update_merchant_profile(text, text, text, text, jsonb, text, text, text, text, jsonb)',
+                         ARRAY['authenticated', 'service_role']);
 -- Monitoring RPCs (src/rpc/monitoring.cpp): the failure log, which keeps refused money calls
 -- across their rollback (mps in shared_preload_libraries; DESIGN.md §10).
 
@@ -1259,6 +1299,111 @@ AS 'MODULE_PATHNAME', 'mps_library_labels';
 COMMENT ON FUNCTION app.library_labels() IS
   'The labels the installed mps.so knows for each SQL enum it reads, in order. Platform administrators only.';
 SELECT sec.grant_execute('app.library_labels()', ARRAY['service_role']);
+-- Organisations, their administrators and members (src/rpc/organizations.cpp; seed 003).
+
+CREATE OR REPLACE FUNCTION app.create_organization(
+    p_name text, p_display_name_zh text, p_display_name_en text, p_slug text, p_region text,
+    p_logo_url text DEFAULT NULL, p_brand_colors jsonb DEFAULT '{}', p_contact_info jsonb DEFAULT NULL)
+RETURNS uuid
+LANGUAGE c VOLATILE SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+SET row_security = on
+AS 'MODULE_PATHNAME', 'mps_create_organization';
+COMMENT ON FUNCTION app.create_organization(text, text, text, text, text, text, jsonb, jsonb) IS
+  'Creates an organisation (unique slug, region, brand colours as #RRGGBB); platform administrators only. Returns its id.';
+SELECT sec.grant_execute('app.create_organization(text, text, text, text, text, text, jsonb, jsonb)',
+                         ARRAY['authenticated', 'service_role']);
+
+CREATE OR REPLACE FUNCTION app.update_organization(
+    p_organization_id uuid, p_name text DEFAULT NULL, p_display_name_zh text DEFAULT NULL,
+    p_display_name_en text DEFAULT NULL, p_region text DEFAULT NULL, p_logo_url text DEFAULT NULL,
+    p_brand_colors jsonb DEFAULT NULL, p_contact_info jsonb DEFAULT NULL, p_is_active boolean DEFAULT NULL)
+RETURNS jsonb
+LANGUAGE c VOLATILE SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+SET row_security = on
+AS 'MODULE_PATHNAME', 'mps_update_organization';
+COMMENT ON FUNCTION app.update_organization(uuid, text, text, text, text, text, jsonb, jsonb, boolean) IS
+  'Changes an organisation''s profile (NULL leaves a field as it is; the slug never changes); its administrators or platform administrators; only platform administrators (de)activate it. Returns the organisation.';
+SELECT sec.grant_execute('app.update_organization(uuid, text, text, text, text, text, jsonb, jsonb, boolean)',
+                         ARRAY['authenticated', 'service_role']);
+
+CREATE OR REPLACE FUNCTION app.set_organization_admin(p_organization_id uuid, p_user_id uuid, p_active boolean DEFAULT true)
+RETURNS boolean
+LANGUAGE c VOLATILE SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+SET row_security = on
+AS 'MODULE_PATHNAME', 'mps_set_organization_admin';
+COMMENT ON FUNCTION app.set_organization_admin(uuid, uuid, boolean) IS
+  'Appoints (p_active true) or removes an organisation administrator; platform administrators or the organisation''s administrators. True when something changed.';
+SELECT sec.grant_execute('app.set_organization_admin(uuid, uuid, boolean)', ARRAY['authenticated', 'service_role']);
+
+CREATE OR REPLACE FUNCTION app.join_organization(
+    p_organization_id uuid, p_verification_data jsonb DEFAULT NULL, p_user_id uuid DEFAULT NULL)
+RETURNS jsonb
+LANGUAGE c VOLATILE SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+SET row_security = on
+AS 'MODULE_PATHNAME', 'mps_join_organization';
+COMMENT ON FUNCTION app.join_organization(uuid, jsonb, uuid) IS
+  'The calling member applies to join an organisation (pending until its administrators verify it); the first membership becomes current. p_user_id: only the caller''s own, or any for platform administrators. Returns the membership.';
+SELECT sec.grant_execute('app.join_organization(uuid, jsonb, uuid)', ARRAY['authenticated', 'service_role']);
+
+CREATE OR REPLACE FUNCTION app.review_organization_member(
+    p_organization_id uuid, p_member_id uuid, p_verification_status text,
+    p_membership_level text DEFAULT NULL, p_member_number text DEFAULT NULL)
+RETURNS jsonb
+LANGUAGE c VOLATILE SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+SET row_security = on
+AS 'MODULE_PATHNAME', 'mps_review_organization_member';
+COMMENT ON FUNCTION app.review_organization_member(uuid, uuid, text, text, text) IS
+  'Verifies or rejects a membership and sets its level (basic/premium/vip) and member number; a verified member gets the organisation''s loyalty card. The organisation''s administrators or platform administrators. Returns the membership.';
+SELECT sec.grant_execute('app.review_organization_member(uuid, uuid, text, text, text)', ARRAY['authenticated', 'service_role']);
+
+CREATE OR REPLACE FUNCTION app.leave_organization(p_organization_id uuid, p_user_id uuid DEFAULT NULL)
+RETURNS boolean
+LANGUAGE c VOLATILE SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+SET row_security = on
+AS 'MODULE_PATHNAME', 'mps_leave_organization';
+COMMENT ON FUNCTION app.leave_organization(uuid, uuid) IS
+  'The calling member leaves an organisation; if it was current, its most recent other membership becomes current.';
+SELECT sec.grant_execute('app.leave_organization(uuid, uuid)', ARRAY['authenticated', 'service_role']);
+
+CREATE OR REPLACE FUNCTION app.switch_organization(p_organization_id uuid, p_user_id uuid DEFAULT NULL)
+RETURNS jsonb
+LANGUAGE c VOLATILE SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+SET row_security = on
+AS 'MODULE_PATHNAME', 'mps_switch_organization';
+COMMENT ON FUNCTION app.switch_organization(uuid, uuid) IS
+  'Makes one of the calling member''s active memberships its current organisation (seed 003); exactly one is current, also under concurrent switches. Returns {success, message, current_organization}.';
+SELECT sec.grant_execute('app.switch_organization(uuid, uuid)', ARRAY['authenticated', 'service_role']);
+
+CREATE OR REPLACE FUNCTION app.get_user_organizations(p_user_id uuid DEFAULT NULL)
+RETURNS jsonb
+LANGUAGE c STABLE SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+SET row_security = on
+AS 'MODULE_PATHNAME', 'mps_get_user_organizations';
+COMMENT ON FUNCTION app.get_user_organizations(uuid) IS
+  'The calling member''s active memberships as seed 003 shows them: {organizations: [...]}, the current one first.';
+SELECT sec.grant_execute('app.get_user_organizations(uuid)', ARRAY['authenticated', 'service_role']);
+
+CREATE OR REPLACE FUNCTION app.get_organization_members(
+    p_organization_id uuid, p_verification_status text DEFAULT NULL, p_limit integer DEFAULT NULL,
+    p_after_member_id uuid DEFAULT NULL)
+RETURNS TABLE (member_id uuid, member_no text, name text, membership_level text, member_number text,
+               join_date date, is_current boolean, is_active boolean, verification_status text,
+               verification_data jsonb, verified_at timestamptz)
+LANGUAGE c STABLE SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+SET row_security = on
+AS 'MODULE_PATHNAME', 'mps_get_organization_members';
+COMMENT ON FUNCTION app.get_organization_members(uuid, text, integer, uuid) IS
+  'An organisation''s members with their verification data, by member id (keyset: p_after_member_id); the organisation''s administrators or platform administrators only.';
+SELECT sec.grant_execute('app.get_organization_members(uuid, text, integer, uuid)', ARRAY['authenticated', 'service_role']);
 -- Partition lifecycle of app.transactions (src/rpc/partitions.cpp): partitions ahead, archive
 -- of months past the retention. The DDL is in 62_partitions.sql and 63_archive.sql.
 
@@ -1293,6 +1438,41 @@ AS 'MODULE_PATHNAME', 'mps_archive_partitions';
 COMMENT ON FUNCTION app.archive_partitions(integer) IS
   'Archives every month of app.transactions whose whole UTC month ended more than p_keep_months (NULL: mps.transaction_retention_months, 12) months ago into schema archive, verified and audited; one row per month archived, and a held row (outcome held, note why) for the first month that must stay live (unsettled merchant transactions). Needs READ COMMITTED. Platform administrators only.';
 SELECT sec.grant_execute('app.archive_partitions(integer)', ARRAY['service_role']);
+-- Organisation <-> merchant partnerships and the merchant QR check (src/rpc/partnerships.cpp; seed 003).
+
+CREATE OR REPLACE FUNCTION app.set_partnership(
+    p_organization_id uuid, p_merchant_id uuid, p_partnership_type text DEFAULT 'standard',
+    p_discount_rate numeric DEFAULT 0, p_special_benefits jsonb DEFAULT '[]', p_start_date date DEFAULT NULL,
+    p_end_date date DEFAULT NULL, p_is_active boolean DEFAULT true)
+RETURNS jsonb
+LANGUAGE c VOLATILE SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+SET row_security = on
+AS 'MODULE_PATHNAME', 'mps_set_partnership';
+COMMENT ON FUNCTION app.set_partnership(uuid, uuid, text, numeric, jsonb, date, date, boolean) IS
+  'Creates or changes the partnership of an organisation and a merchant (type, percent off in steps of 0.1, benefits, validity window, active); the merchant''s owner/manager or platform administrators. Returns the partnership.';
+SELECT sec.grant_execute('app.set_partnership(uuid, uuid, text, numeric, jsonb, date, date, boolean)',
+                         ARRAY['authenticated', 'service_role']);
+
+CREATE OR REPLACE FUNCTION app.get_organization_merchants(p_organization_id uuid, p_category text DEFAULT NULL)
+RETURNS jsonb
+LANGUAGE c STABLE SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+SET row_security = on
+AS 'MODULE_PATHNAME', 'mps_get_organization_merchants';
+COMMENT ON FUNCTION app.get_organization_merchants(uuid, text) IS
+  'The organisation''s partner merchants today, with partnership_info (seed 003): {merchants: [...]}; its verified members and administrators.';
+SELECT sec.grant_execute('app.get_organization_merchants(uuid, text)', ARRAY['authenticated', 'service_role']);
+
+CREATE OR REPLACE FUNCTION app.verify_merchant_qr(p_qr_data text, p_organization_id uuid DEFAULT NULL, p_user_id uuid DEFAULT NULL)
+RETURNS jsonb
+LANGUAGE c STABLE SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+SET row_security = on
+AS 'MODULE_PATHNAME', 'mps_verify_merchant_qr';
+COMMENT ON FUNCTION app.verify_merchant_qr(text, uuid, uuid) IS
+  'Checks a scanned merchant QR code (vitaglobal://merchant/<code>/location/<n>) for the calling member: {valid, merchant, has_permission, partnership_info, available_organizations, message} for its current (or the named) verified organisation.';
+SELECT sec.grant_execute('app.verify_merchant_qr(text, uuid, uuid)', ARRAY['authenticated', 'service_role']);
 -- Dynamic QR codes (src/rpc/qr.cpp).
 
 -- p_card_type is app.card_type, as seed 000 declares it: the seeds' 'personal' / 'enterprise'

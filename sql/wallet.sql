@@ -5,7 +5,7 @@
 -- moves with a payment, a points change and a freeze, and not with a read. Every error.
 --
 -- Fixtures: the organisation, the membership and the two loyalty cards are INSERTed directly (as
--- the superuser test runner): the lead's RPCs that create them are not on this branch yet.
+-- the superuser test runner), with fixed card numbers and codes so that the passes print exactly.
 \set SHOW_CONTEXT never
 \set VERBOSITY default
 -- A payment consumes its QR code by default; each payment below rotates a fresh one.

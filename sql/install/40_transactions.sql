@@ -24,6 +24,8 @@ CREATE TABLE app.transactions (
     -- (0.2.0) The organisation whose partnership with the merchant gave the payment its
     -- discount (discount_applied); NULL when the card's own discount applied.
     partner_organization_id uuid,
+    -- (0.2.0) A payment's discount: the card's level, the corporate one, the partnership's, or none.
+    discount_source   text CHECK (discount_source IN ('none', 'level', 'corporate', 'partnership')),
     CHECK (tx_type = 'adjustment' OR (raw_amount > 0 AND final_amount >= 0)),
     CHECK (tx_type <> 'adjustment' OR (final_amount <> 0 AND raw_amount = abs(final_amount))),
     CHECK ((tx_type = 'refund') = (original_tx_id IS NOT NULL)),

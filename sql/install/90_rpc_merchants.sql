@@ -50,3 +50,17 @@ AS 'MODULE_PATHNAME', 'mps_admin_reactivate_merchant';
 COMMENT ON FUNCTION app.admin_reactivate_merchant(text, text) IS
   'Reactivates a suspended merchant. Platform administrators. True when it changed.';
 SELECT sec.grant_execute('app.admin_reactivate_merchant(text, text)', ARRAY['authenticated', 'service_role']);
+
+CREATE OR REPLACE FUNCTION app.update_merchant_profile(
+    p_merchant_code text, p_category text DEFAULT NULL, p_description text DEFAULT NULL, p_logo_url text DEFAULT NULL,
+    p_brand_colors jsonb DEFAULT NULL, p_address text DEFAULT NULL, p_phone text DEFAULT NULL,
+    p_website text DEFAULT NULL, p_qr_code_pattern text DEFAULT NULL, p_business_hours jsonb DEFAULT NULL)
+RETURNS jsonb
+LANGUAGE c VOLATILE SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+SET row_security = on
+AS 'MODULE_PATHNAME', 'mps_update_merchant_profile';
+COMMENT ON FUNCTION app.update_merchant_profile(text, text, text, text, jsonb, text, text, text, text, jsonb) IS
+  'Sets the merchant''s public profile shown to partner organisations'' members (seed 003); NULL leaves a field as it is. The merchant''s owner/manager or platform administrators. Returns the profile.';
+SELECT sec.grant_execute('app.update_merchant_profile(text, text, text, text, jsonb, text, text, text, text, jsonb)',
+                         ARRAY['authenticated', 'service_role']);

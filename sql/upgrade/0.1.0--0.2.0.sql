@@ -357,7 +357,8 @@ ALTER TABLE app.point_ledger
   ADD COLUMN kind           text CHECK (kind IN ('earn', 'redeem', 'transfer', 'expire')),
   ADD COLUMN reference_id   text CHECK (length(reference_id) BETWEEN 1 AND 255),
   ADD COLUMN merchant_id    uuid;
-ALTER TABLE app.transactions ADD COLUMN partner_organization_id uuid;
+ALTER TABLE app.transactions ADD COLUMN partner_organization_id uuid,
+  ADD COLUMN discount_source text CHECK (discount_source IN ('none', 'level', 'corporate', 'partnership'));
 
 -- ---------------------------------------------------------------------------------------------
 -- Wallet passes (issue #13 item 6, branch wallet): the tables of sql/install/37_wallet.sql, as

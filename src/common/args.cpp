@@ -154,20 +154,79 @@ std::optional<PageCursor> cursor_arg(const pg::Args& args, int n) {
     return c;
 }
 
+namespace {
+
+// The root of a jsonb argument: its shape and size, the value detoasted.
+struct JsonRoot {
+    bool object;
+    bool array;
+    size_t bytes;
+    Datum value;
+};
+
+JsonRoot json_root(const pg::Args& args, int n) {
+    Datum d = args.datum(n);
+    return pg::call([&] {
+        Jsonb* jb = DatumGetJsonbP(d);
+        const bool scalar = JB_ROOT_IS_SCALAR(jb);
+        return JsonRoot{JB_ROOT_IS_OBJECT(jb) && !scalar, JB_ROOT_IS_ARRAY(jb) && !scalar, size_t(VARSIZE(jb)),
+                        PointerGetDatum(jb)};
+    });
+}
+
+}  // namespace
+
 Datum tag_arg(const pg::Args& args, int n) {
     if (!args.has(n)) return pg::jsonb_datum("{}");
-    Datum d = args.datum(n);
-    struct Shape {
-        bool object;
-        size_t bytes;
-    };
-    Shape shape = pg::call([&] {
-        Jsonb* jb = DatumGetJsonbP(d);
-        return Shape{JB_ROOT_IS_OBJECT(jb) && !JB_ROOT_IS_SCALAR(jb), size_t(VARSIZE(jb))};
-    });
-    if (!shape.object) fail(err::INVALID_TAG, param(args, n) + " must be a JSON object.");
-    if (shape.bytes > 4096) fail(err::INVALID_TAG, param(args, n) + " is larger than 4 kB.");
-    return pg::call([&] { return PointerGetDatum(DatumGetJsonbP(d)); });
+    const JsonRoot root = json_root(args, n);
+    if (!root.object) fail(err::INVALID_TAG, param(args, n) + " must be a JSON object.");
+    if (root.bytes > 4096) fail(err::INVALID_TAG, param(args, n) + " is larger than 4 kB.");
+    return root.value;
+}
+
+std::optional<Datum> json_arg(const pg::Args& args, int n, JsonShape shape, size_t max_bytes) {
+    if (!args.has(n)) return std::nullopt;
+    const JsonRoot root = json_root(args, n);
+    if (shape == JsonShape::Object && !root.object) fail(err::INVALID_ARGUMENT, param(args, n) + " must be a JSON object.");
+    if (shape == JsonShape::Array && !root.array) fail(err::INVALID_ARGUMENT, param(args, n) + " must be a JSON array.");
+    if (root.bytes > max_bytes)
+        fail(err::INVALID_ARGUMENT, param(args, n) + " is larger than " + std::to_string(max_bytes / 1024) + " kB.");
+    return root.value;
+}
+
+std::optional<bool> optional_bool_arg(const pg::Args& args, int n) {
+    if (!args.has(n)) return std::nullopt;
+    return DatumGetBool(args.datum(n));
+}
+
+std::optional<DateADT> optional_date_arg(const pg::Args& args, int n) {
+    if (!args.has(n)) return std::nullopt;
+    const DateADT d = DatumGetDateADT(args.datum(n));
+    if (DATE_NOT_FINITE(d)) fail(err::INVALID_ARGUMENT, param(args, n) + " must be a finite date.");
+    return d;
+}
+
+std::optional<int32_t> optional_percent_arg(const pg::Args& args, int n) {
+    if (!args.has(n)) return std::nullopt;
+    // Percent with one decimal is thousandths of 100: parse "10.5" as 0.105 would be, scaled.
+    const std::string text = pg::numeric_text(args.datum(n));
+    int64_t whole = 0, tenths = 0;
+    size_t i = 0, digits = 0;
+    for (; i < text.size() && text[i] >= '0' && text[i] <= '9' && digits < 3; ++i, ++digits) whole = whole * 10 + (text[i] - '0');
+    bool ok = digits > 0;
+    if (ok && i < text.size() && text[i] == '.') {
+        ++i;
+        size_t decimals = 0;
+        for (; i < text.size() && text[i] >= '0' && text[i] <= '9'; ++i, ++decimals) {
+            if (decimals == 0) tenths = text[i] - '0';
+            else if (text[i] != '0') ok = false;  // 10.50 is fine, 10.55 is not
+        }
+    }
+    ok = ok && i == text.size() && whole < 100;
+    if (!ok)
+        fail(err::INVALID_ARGUMENT, param(args, n) + " must be a percentage off from 0 up to (not including) 100 with at most one decimal.",
+             "10.5 means the member pays 89.5 %.");
+    return int32_t(whole * 10 + tenths);
 }
 
 std::string qr_arg(const pg::Args& args, int n) {

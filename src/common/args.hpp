@@ -60,6 +60,21 @@ std::optional<int32_t> optional_int32_arg(const pg::Args& args, int n);
 // A jsonb object of at most 4 kB; NULL -> '{}'. Returned as a Datum ready for SPI.
 Datum tag_arg(const pg::Args& args, int n);
 
+// A jsonb argument of the given shape (a JSON object or array) of at most max_bytes; NULL ->
+// nullopt. INVALID_ARGUMENT otherwise. Returned as a Datum ready for SPI.
+enum class JsonShape { Object, Array };
+std::optional<Datum> json_arg(const pg::Args& args, int n, JsonShape shape, size_t max_bytes);
+
+// A boolean argument: NULL -> nullopt.
+std::optional<bool> optional_bool_arg(const pg::Args& args, int n);
+
+// A finite date: NULL -> nullopt; infinity is rejected.
+std::optional<DateADT> optional_date_arg(const pg::Args& args, int n);
+
+// A percentage off in [0, 100) with at most one decimal (a partnership's discount rate, 10.5 =
+// 10.5 % off), in tenths of a percent; NULL -> nullopt.
+std::optional<int32_t> optional_percent_arg(const pg::Args& args, int n);
+
 // A QR token of the exact shape mps issues.
 std::string qr_arg(const pg::Args& args, int n);
 

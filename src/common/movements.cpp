@@ -100,9 +100,9 @@ TxWritten record_transaction(Spi& spi, const Caller& caller, const TxWrite& tx) 
         " t AS ("
         "  INSERT INTO app.transactions (id, tx_no, tx_type, card_id, merchant_id, raw_amount, discount_applied,"
         "         final_amount, points_earned, status, reason, payment_method, external_order_id, idempotency_key,"
-        "         original_tx_id, actor_user_id, actor_role, tag, created_at)"
+        "         original_tx_id, actor_user_id, actor_role, tag, created_at, partner_organization_id, discount_source)"
         "  SELECT $1, r.tx_no, $3::app.tx_type, $4, $5, $6, $7, $8, $9, 'completed', $10, $11, $12, $13, $14, $15, $16,"
-        "         $17, now() FROM r"
+        "         $17, now(), $24, $25 FROM r"
         "  RETURNING id, tx_no, card_id, created_at),"
         " p AS (INSERT INTO app.point_ledger (card_id, delta, balance_before, balance_after, tx_id, reason, "
         "actor_user_id)"
@@ -112,14 +112,15 @@ TxWritten record_transaction(Spi& spi, const Caller& caller, const TxWrite& tx) 
         "SELECT tx_no, created_at, (SELECT count(*) FROM c) FROM t",
         {UUIDOID,  TEXTOID, TEXTOID, UUIDOID, UUIDOID, NUMERICOID, NUMERICOID, NUMERICOID,
          INT8OID,  TEXTOID, TEXTOID, TEXTOID, TEXTOID, UUIDOID,    UUIDOID,    TEXTOID,
-         JSONBOID, INT8OID, INT8OID, TEXTOID, TEXTOID, NUMERICOID, JSONBOID});
+         JSONBOID, INT8OID, INT8OID, TEXTOID, TEXTOID, NUMERICOID, JSONBOID, UUIDOID, TEXTOID});
     JsonObject context;
     context.add("tx_type", label(tx.type))
         .add("card_id", tx.card_id)
         .add("merchant_id", tx.merchant_id)
         .add_cents("amount", tx.final_cents)
         .add_cents("balance_after", tx.balance_after)
-        .add("original_tx_id", tx.original_tx_id);
+        .add("original_tx_id", tx.original_tx_id)
+        .add("partner_organization_id", tx.partner_organization_id);
     if (tx.points_delta != 0) context.add("points_delta", tx.points_delta);
     // The number's date is the transaction's (created_at is now(), the transaction start).
     const std::string date = utc_date_digits(GetCurrentTransactionStartTimestamp());
@@ -147,7 +148,9 @@ TxWritten record_transaction(Spi& spi, const Caller& caller, const TxWrite& tx) 
                                      p_text(tx.ledger_reason),
                                      p_text(tx.audit_action),
                                      p_cents(tx.balance_after),
-                                     p_jsonb(context.str())});
+                                     p_jsonb(context.str()),
+                                     p_opt_uuid(tx.partner_organization_id),
+                                     tx.discount_source ? p_text(tx.discount_source) : p_null()});
         if (r.empty()) continue;  // the number was taken: nothing was written, draw another
         if (r[0].integer(3) != 1) throw std::runtime_error("membership ladder has no level for the card's points");
         return {r[0].copy(1), r[0].timestamptz(2)};

@@ -68,6 +68,10 @@ struct TxWrite {
     const char* ledger_reason = "";
     const char* audit_action = "";  // e.g. payment.charge
     int64_t balance_after = 0;      // the card's new balance
+    // A payment whose discount came from the payer's organisation's partnership with the merchant.
+    std::optional<Uuid> partner_organization_id;
+    // A payment's: where its discount came from (none, level, corporate, partnership).
+    const char* discount_source = nullptr;
 };
 
 struct TxWritten {

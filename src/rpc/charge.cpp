@@ -13,6 +13,7 @@
 #include "common/args.hpp"
 #include "common/card_life.hpp"
 #include "common/movements.hpp"
+#include "common/organizations.hpp"
 #include "common/request_keys.hpp"
 #include "core/errors.hpp"
 #include "core/fingerprint.hpp"
@@ -33,12 +34,13 @@ namespace {
 // The result row of an earlier charge with the same key, read in place.
 void return_prior(Spi& spi, TableResult& out, const PriorTx& prior) {
     static Statement stmt(SPI_OK_SELECT,
-                          "SELECT t.id, t.tx_no, c.card_type::text, t.card_id, t.final_amount, t.discount_applied, t.points_earned"
+                          "SELECT t.id, t.tx_no, c.card_type::text, t.card_id, t.final_amount, t.discount_applied, t.points_earned,"
+                          "       t.discount_source, t.partner_organization_id"
                           "  FROM app.transactions t JOIN app.member_cards c ON c.id = t.card_id"
                           " WHERE t.id = $1 AND t.created_at = $2 AND t.tx_type = 'payment'",
                           {UUIDOID, TIMESTAMPTZOID});
     const Row r = prior_result(spi, stmt, prior, "payment");
-    out.add({r.cell(1), r.cell(2), r.cell(3), r.cell(4), r.cell(5), r.cell(6), r.cell(7)});
+    out.add({r.cell(1), r.cell(2), r.cell(3), r.cell(4), r.cell(5), r.cell(6), r.cell(7), r.cell(8), r.cell(9)});
 }
 
 }  // namespace
@@ -95,23 +97,44 @@ MPS_ENTRY(mps_merchant_charge_by_qr, p_merchant_code, p_qr_plain, p_raw_price, p
     // charge. A rotation or a second charge with the same code that held the card lock first has
     // replaced or consumed the code: the check under the lock finds nothing. Expiry is judged now
     // (clock_timestamp()), not at BEGIN.
-    static Statement find(SPI_OK_SELECT, "SELECT card_id FROM app.card_qr_state WHERE token_digest = $1", {BYTEAOID});
+    // (Who minted the code: a member's app names the member who pays, for a shared card too.)
+    static Statement find(SPI_OK_SELECT,
+                          "SELECT card_id, CASE WHEN issued_by_role = 'authenticated' THEN issued_by END"
+                          "  FROM app.card_qr_state WHERE token_digest = $1",
+                          {BYTEAOID});
     const char* invalid = "This QR code is not valid: unknown, expired, used, rotated or revoked.";
     const char* refresh = "Ask the member to refresh the QR code.";
     SpiResult found = spi.run(find, {p_bytea(digest.data(), digest.size())});
     if (found.empty()) fail(err::QR_EXPIRED_OR_INVALID, invalid, refresh);
     const Uuid card_id = found[0].uuid(1);
+    const std::optional<Uuid> minted_by = found[0].opt_uuid(2);
     note_failure_card(card_id);
+    // The card with, read in the same statement, the corporate perk of a standard card's owner
+    // and the partnership discount of the payer's current verified organisation at this
+    // merchant (seed 003): the payer is the member who minted the code, else the card's owner.
     static Statement scan(SPI_OK_SELECT,
                           "SELECT " MPS_CARD_COLUMNS
                           ",      (SELECT (min(cc.fixed_discount) * 1000)::int4 FROM app.card_bindings b"
                           "          JOIN app.member_cards cc ON cc.id = b.card_id"
                           "         WHERE c.card_type = 'standard' AND b.member_id = c.owner_member_id"
                           "           AND b.status = 'active' AND cc.card_type = 'corporate' AND cc.status = 'active'"
-                          "           AND (cc.expires_at IS NULL OR cc.expires_at > clock_timestamp()))"
-                          "  FROM app.member_cards c WHERE c.id = $1 FOR UPDATE",
-                          {UUIDOID});
-    SpiResult r = run_card_lock(spi, scan, {p_uuid(card_id)});
+                          "           AND (cc.expires_at IS NULL OR cc.expires_at > clock_timestamp())),"
+                          "       pd.organization_id, pd.discount"
+                          "  FROM app.member_cards c"
+                          "  LEFT JOIN LATERAL ("
+                          "    SELECT u.organization_id, (1000 - p.discount_rate * 10)::int4 AS discount"
+                          "      FROM app.user_organizations u"
+                          "      JOIN app.organizations o ON o.id = u.organization_id AND o.is_active"
+                          "      JOIN app.organization_merchant_partnerships p"
+                          "        ON p.organization_id = u.organization_id AND p.merchant_id = $3"
+                          "     WHERE u.member_id = COALESCE((SELECT mp.id FROM app.member_profiles mp WHERE mp.user_id = $2),"
+                          "                                  c.owner_member_id)"
+                          "       AND u.is_current AND u.is_active AND u.verification_status = 'verified'"
+                          "       AND p.discount_rate > 0 AND " MPS_PARTNERSHIP_LIVE("$4") ") pd ON true"
+                          " WHERE c.id = $1 FOR UPDATE OF c",
+                          {UUIDOID, UUIDOID, UUIDOID, TEXTOID});
+    SpiResult r = run_card_lock(spi, scan, {p_uuid(card_id), p_opt_uuid(minted_by), p_uuid(merchant.id),
+                                            p_text(settlement_time_zone)});
     if (r.empty()) fail(err::QR_EXPIRED_OR_INVALID, invalid, refresh);
     static Statement consume(SPI_OK_SELECT,
                              "WITH q AS (DELETE FROM app.card_qr_state s WHERE s.token_digest = $1 AND s.card_id = $2"
@@ -135,14 +158,30 @@ MPS_ENTRY(mps_merchant_charge_by_qr, p_merchant_code, p_qr_plain, p_raw_price, p
     if (card.type == CardType::Voucher && card.voucher_merchant_id && *card.voucher_merchant_id != merchant.id)
         fail(err::CARD_NOT_ACCEPTED_HERE, "This voucher is redeemable only at the merchant that issued it.");
 
+    if (is_loyalty(card.type)) fail(err::CARD_TYPE_MISMATCH, "A loyalty card holds points and does not pay.");
+
     // Discount: the level's for cards that earn points (or the corporate perk when better),
-    // the fixed one for corporate cards, none for vouchers.
+    // the fixed one for corporate cards, none for vouchers; then the partnership's, when the
+    // payer's current organisation has one with this merchant and it is better. The better of
+    // the two applies, never both (README, "Partner discounts").
     int32_t discount = kFullPriceThousandths;
+    const char* source = "none";
     if (earns_points(card.type)) {
         discount = card.discount;
-        if (!row.is_null(kCardColumns + 1)) discount = std::min(discount, row.thousandths(kCardColumns + 1));
+        source = discount < kFullPriceThousandths ? "level" : "none";
+        if (!row.is_null(kCardColumns + 1) && row.thousandths(kCardColumns + 1) < discount) {
+            discount = row.thousandths(kCardColumns + 1);
+            source = "corporate";
+        }
     } else if (card.type == CardType::Corporate && card.fixed_discount) {
         discount = *card.fixed_discount;
+        source = "corporate";
+    }
+    std::optional<Uuid> partner;
+    if (card.type != CardType::Voucher && !row.is_null(kCardColumns + 2) && row.thousandths(kCardColumns + 3) < discount) {
+        discount = row.thousandths(kCardColumns + 3);
+        partner = row.uuid(kCardColumns + 2);
+        source = "partnership";
     }
     const int64_t final_cents = apply_discount(raw, discount);
     if (final_cents == 0)
@@ -171,11 +210,13 @@ MPS_ENTRY(mps_merchant_charge_by_qr, p_merchant_code, p_qr_plain, p_raw_price, p
     tx.ledger_reason = "payment";
     tx.audit_action = "payment.charge";
     tx.balance_after = card.balance - final_cents;
+    tx.partner_organization_id = partner;
+    tx.discount_source = source;
     TxWritten written = record_transaction(spi, caller, tx);
     // A voucher pays once: what is left is written off and the voucher closed.
     if (card.type == CardType::Voucher) close_card(spi, caller, card, tx.balance_after, CardStatus::Closed, "voucher redeemed");
     spi.finish();
     out.add({p_uuid(tx_id), written.tx_no, p_text(label(card.type)), p_uuid(card.id), p_cents(final_cents),
-             p_thousandths(discount), p_int64(earned)});
+             p_thousandths(discount), p_int64(earned), p_text(source), p_opt_uuid(partner)});
     return Datum(0);
 }

@@ -6,8 +6,10 @@
 #include "common/access.hpp"
 #include "common/args.hpp"
 #include "common/audit.hpp"
+#include "common/organizations.hpp"
 #include "core/errors.hpp"
 #include "core/json.hpp"
+#include "core/profiles.hpp"
 #include "pg/convert.hpp"
 #include "pg/entry.hpp"
 #include "pg/srf.hpp"
@@ -168,4 +170,57 @@ MPS_ENTRY(mps_admin_suspend_merchant, p_merchant_code, p_reason) {
 
 MPS_ENTRY(mps_admin_reactivate_merchant, p_merchant_code, p_reason) {
     return set_merchant_status(args, p_merchant_code, p_reason, PartyStatus::Active, "merchant.reactivate");
+}
+
+// The merchant's public profile (seed 003: category, description, logo, brand colours, address,
+// phone, website, QR code pattern, business hours); NULL leaves a field as it is. The
+// merchant's owner/manager or platform administrators.
+MPS_ENTRY(mps_update_merchant_profile, p_merchant_code, p_category, p_description, p_logo_url, p_brand_colors,
+          p_address, p_phone, p_website, p_qr_code_pattern, p_business_hours) {
+    const std::string code = required_text_arg(args, p_merchant_code, 64);
+    const std::optional<std::string> category =
+        args.has(p_category) ? std::optional<std::string>(word_arg(args, p_category, 100, "")) : std::nullopt;
+    if (category && !(category->front() >= 'a' && category->front() <= 'z'))
+        fail(err::INVALID_ARGUMENT, "p_category must start with a letter.", "dining, retail, service, education");
+    const std::optional<std::string> description = optional_text_arg(args, p_description, 2000);
+    const std::optional<std::string> logo = optional_text_arg(args, p_logo_url, 500);
+    if (logo && !is_web_url(*logo)) fail(err::INVALID_ARGUMENT, "p_logo_url must be an http(s) address.");
+    const std::optional<Datum> colors = json_arg(args, p_brand_colors, JsonShape::Object, 4096);
+    const std::optional<std::string> address = optional_text_arg(args, p_address, 500);
+    const std::optional<std::string> phone = optional_text_arg(args, p_phone, 50);
+    const std::optional<std::string> website = optional_text_arg(args, p_website, 255);
+    if (website && !is_web_url(*website)) fail(err::INVALID_ARGUMENT, "p_website must be an http(s) address.");
+    const std::optional<std::string> pattern = optional_text_arg(args, p_qr_code_pattern, 255);
+    const std::optional<Datum> hours = json_arg(args, p_business_hours, JsonShape::Object, 4096);
+
+    Caller caller = current_caller();
+    Spi spi;
+    Merchant m = merchant_for_staff(spi, caller, code, false);
+    const bool manager = m.staff_role == MerchantRole::Owner || m.staff_role == MerchantRole::Manager;
+    if (!manager && !is_admin(spi, caller, m))
+        fail(err::PERMISSION_DENIED, "Only the merchant's owner or manager changes its profile.");
+    if (colors) check_brand_colors(spi, *colors, "p_brand_colors");
+    if (pattern) {
+        static Statement taken(SPI_OK_SELECT, "SELECT 1 FROM app.merchants WHERE qr_code_pattern = $1 AND id <> $2",
+                               {TEXTOID, UUIDOID});
+        if (!spi.run(taken, {p_text(*pattern), p_uuid(m.id)}).empty())
+            fail(err::INVALID_ARGUMENT, "p_qr_code_pattern is another merchant's.");
+    }
+    static Statement update(
+        SPI_OK_UPDATE_RETURNING,
+        "UPDATE app.merchants m SET category = COALESCE($2, category), description = COALESCE($3, description),"
+        "       logo_url = COALESCE($4, logo_url), brand_colors = COALESCE($5, brand_colors),"
+        "       address = COALESCE($6, address), phone = COALESCE($7, phone), website = COALESCE($8, website),"
+        "       qr_code_pattern = COALESCE($9, qr_code_pattern), business_hours = COALESCE($10, business_hours),"
+        "       updated_at = now()"
+        " WHERE id = $1 RETURNING " MPS_MERCHANT_JSON " || jsonb_build_object('qr_code_pattern', m.qr_code_pattern)",
+        {UUIDOID, TEXTOID, TEXTOID, TEXTOID, JSONBOID, TEXTOID, TEXTOID, TEXTOID, TEXTOID, JSONBOID});
+    SpiResult r = spi.run(update, {p_uuid(m.id), p_opt_text(category), p_opt_text(description), p_opt_text(logo),
+                                   colors ? p_datum(*colors) : p_null(), p_opt_text(address), p_opt_text(phone),
+                                   p_opt_text(website), p_opt_text(pattern), hours ? p_datum(*hours) : p_null()});
+    const Value out = r[0].copy(1);
+    audit(spi, caller, "merchant.profile", "merchant", format_uuid(m.id),
+          JsonObject().add("code", code).add("category", category).add("website", website));
+    spi.finish();
+    return out.datum;
 }

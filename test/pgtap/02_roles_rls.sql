@@ -3,7 +3,8 @@
 --    TRUNCATE fail with 42501 for anon, authenticated (with or without an identity) and
 --    service_role, on every table and partition;
 --  * reads return only what the policies allow: anon reads the level ladder and nothing else;
---    a signed-in user who owns nothing sees no row anywhere but the ladder; members see their
+--    a signed-in user who owns nothing sees no row anywhere but the ladder and the directory of
+--    active organisations; members see their
 --    own profile, cards, bindings, QR rows, transactions and points; cashiers see their
 --    merchant; service_role bypasses RLS; a forged "role" claim changes nothing.
 -- Rows are seeded by lib/seed.sql so that every table holds rows that could leak.
@@ -44,6 +45,11 @@ INSERT INTO expected_visible VALUES
   ('alice', 'app.member_cards', 2), ('alice', 'app.card_bindings', 2),
   ('alice', 'app.card_qr_state', 1), ('alice', 'app.card_qr_history', 1),
   ('alice', 'app.transactions', 2), ('alice', 'app.point_ledger', 1), ('alice', 'app.recharge_orders', 1),
+  ('alice', 'app.user_organizations', 1), ('alice', 'app.organization_merchant_partnerships', 1),
+  ('staff', 'app.organization_merchant_partnerships', 1),
+  -- The directory of active organisations: every signed-in user.
+  ('alice', 'app.organizations', 1), ('bob', 'app.organizations', 1), ('staff', 'app.organizations', 1),
+  ('nobody', 'app.organizations', 1), ('forged', 'app.organizations', 1),
   ('bob', 'app.member_profiles', 1), ('bob', 'app.member_cards', 2), ('bob', 'app.card_bindings', 2),
   ('staff', 'app.merchants', 1), ('staff', 'app.merchant_users', 1), ('staff', 'app.settlements', 1),
   ('staff', 'app.merchant_topup_days', 1),

@@ -100,11 +100,12 @@ SELECT pgrst_test.rpc('authenticated', :'staff', 'merchant_charge_by_qr',
 SELECT pgrst_test.as_caller('authenticated', :'staff',
          format('SELECT * FROM app.merchant_charge_by_qr(%L, %L, 20.00)', 'SHOP_P', :'qr')) AS d_pay \gset
 SELECT is(ARRAY(SELECT json_object_keys(:'r_pay'::json -> 0)),
-          ARRAY['tx_id', 'tx_no', 'card_type', 'card_id', 'final_amount', 'discount', 'points_earned'],
-  'charge (PostgREST): [{tx_id, tx_no, card_type, card_id, final_amount, discount, points_earned}] (seed 004 §2.1)');
+          ARRAY['tx_id', 'tx_no', 'card_type', 'card_id', 'final_amount', 'discount', 'points_earned',
+                'discount_source', 'partner_organization_id'],
+  'charge (PostgREST): [{tx_id, tx_no, card_type, card_id, final_amount, discount, points_earned, ...}] (seed 004 §2.1, then where the discount came from)');
 SELECT is((:'r_pay'::jsonb -> 0) - 'tx_id' - 'tx_no',
           jsonb_build_object('card_type', 'standard', 'card_id', :'alice_card', 'final_amount', 20.00, 'discount', 1.000,
-                             'points_earned', 20),
+                             'points_earned', 20, 'discount_source', 'none', 'partner_organization_id', NULL),
   'charge (PostgREST) with p_raw_price: standard card, 20.00 at discount 1.000');
 SELECT is((:'r_pay'::jsonb -> 0) - 'tx_id' - 'tx_no', (:'d_pay'::jsonb -> 0) - 'tx_id' - 'tx_no',
   'charge: the direct call answers the same');
@@ -115,7 +116,7 @@ SELECT pgrst_test.rpc('authenticated', :'staff', 'merchant_charge_by_qr',
          jsonb_build_object('p_merchant_code', 'SHOP_P', 'p_qr_plain', :'qr', 'p_raw_amount', 15)) AS r_pay2 \gset
 SELECT is((:'r_pay2'::jsonb -> 0) - 'tx_id' - 'tx_no',
           jsonb_build_object('card_type', 'standard', 'card_id', :'alice_card', 'final_amount', 15.00, 'discount', 1.000,
-                             'points_earned', 15),
+                             'points_earned', 15, 'discount_source', 'none', 'partner_organization_id', NULL),
   'charge (PostgREST) with p_raw_amount instead of p_raw_price: 15.00');
 SELECT is((:'r_pay2'::jsonb -> 0) - 'tx_id' - 'tx_no',
           (pgrst_test.as_caller('authenticated', :'staff',

@@ -108,3 +108,19 @@ SELECT tx_no, id, created_at, tx_type, card_id, merchant_id FROM app.transaction
 UPDATE app.member_cards SET balance = 20.00
  WHERE owner_member_id = 'f0000000-0000-4000-8000-000000000002' AND card_type = 'standard';
 SELECT count(*) AS seed_archived_months FROM app.archive_partitions(12) WHERE outcome = 'archived' \gset
+
+-- Seed 003: Columbia CSSA, with an administrator of its own (org_admin_user) and Alice as its
+-- verified current member (member_count 1, her verification data hers and the admin's to read),
+-- in partnership with SHOP1 (10 % off).
+\set org_admin_user 0a000000-0000-4000-8000-000000000006
+INSERT INTO app.organizations (id, name, display_name_zh, display_name_en, slug, region, brand_colors, member_count)
+VALUES ('0e000000-0000-4000-8000-000000000001', 'Columbia CSSA', '哥伦比亚大学中国学生学者联谊会',
+        'Columbia Chinese Students and Scholars Association', 'columbia-cssa', 'US-NY',
+        '{"primary": "#1E40AF", "secondary": "#DBEAFE"}', 1);
+INSERT INTO app.organization_admins (organization_id, user_id) VALUES ('0e000000-0000-4000-8000-000000000001', :'org_admin_user');
+INSERT INTO app.user_organizations (member_id, organization_id, member_number, is_current, verification_status,
+                                    verification_data, verified_at)
+VALUES ('f0000000-0000-4000-8000-000000000001', '0e000000-0000-4000-8000-000000000001', 'CSSA2024001', true, 'verified',
+        '{"student_id": "cu-0001"}', now());
+INSERT INTO app.organization_merchant_partnerships (organization_id, merchant_id, discount_rate, special_benefits)
+VALUES ('0e000000-0000-4000-8000-000000000001', 'e0000000-0000-4000-8000-000000000001', 10.00, '["免费升杯"]');
