@@ -55,6 +55,31 @@ bool url_shape(std::string_view s) { return is_https_url(s); }
 bool issuer_shape(std::string_view s) { return is_google_issuer_id(s); }
 bool tag_shape(std::string_view s) { return parse_pass_tag(s).has_value(); }
 
+// A device library identifier as Apple sends it.
+std::string device_arg(const Args& args, int n) {
+    return shaped_arg(args, n, 128, device_shape, "1..128 of A-Z, a-z, 0-9, '.', '_', '-'");
+}
+
+std::string pass_type_arg(const Args& args, int n) {
+    return shaped_arg(args, n, 255, pass_type_shape, "a pass type identifier");
+}
+
+// A pass as a device names it: pass type, serial number and the token it authenticates with
+// (any text up to 128 characters: its shape is not checked, the comparison decides).
+struct PassRequest {
+    std::string pass_type;
+    std::string serial;
+    std::string token;
+};
+
+PassRequest pass_request_args(const Args& args, int pass_type_n, int serial_n, int token_n) {
+    PassRequest r;
+    r.pass_type = pass_type_arg(args, pass_type_n);
+    r.serial = shaped_arg(args, serial_n, 64, serial_shape, "a serial number (A-Z, 0-9)");
+    r.token = required_text_arg(args, token_n, 128);
+    return r;
+}
+
 // A tag argument (NULL: none).
 std::optional<int64_t> pass_tag_arg(const Args& args, int n) {
     std::optional<std::string> t =
@@ -214,13 +239,13 @@ SpiResult apple_pass(Spi& spi, const Uuid& card_id) {
 
 // The pass a device names, once its authentication token is checked (in constant time); an
 // unknown pass and a wrong token are the same WALLET_AUTH_FAILED, and nothing is changed.
-Uuid authenticate_pass(Spi& spi, const std::string& pass_type, const std::string& serial, const std::string& token) {
+Uuid authenticate_pass(Spi& spi, const PassRequest& pass) {
     static Statement stmt(SPI_OK_SELECT,
                           "SELECT card_id, authentication_token FROM app.wallet_passes"
                           " WHERE serial_number = $2 AND pass_type_identifier = $1",
                           {TEXTOID, TEXTOID});
-    SpiResult r = spi.run(stmt, {p_text(pass_type), p_text(serial)});
-    if (r.empty() || !pass_token_matches(token, r[0].bytes(2)))
+    SpiResult r = spi.run(stmt, {p_text(pass.pass_type), p_text(pass.serial)});
+    if (r.empty() || !pass_token_matches(pass.token, r[0].bytes(2)))
         fail(err::WALLET_AUTH_FAILED, "No wallet pass of this type and serial number has this authentication token.",
              "The device sends the pass's authenticationToken (Authorization: ApplePass <token>).");
     return r[0].uuid(1);
@@ -320,16 +345,13 @@ MPS_ENTRY(mps_set_wallet_settings, p_team_identifier, p_pass_type_identifier, p_
 // new registration, 'exists' (200) for a known one (its push token updated when it changed).
 MPS_ENTRY(mps_wallet_register_device, p_device_library_identifier, p_pass_type_identifier, p_serial_number,
           p_authentication_token, p_push_token) {
-    const std::string device =
-        shaped_arg(args, p_device_library_identifier, 128, device_shape, "1..128 of A-Z, a-z, 0-9, '.', '_', '-'");
-    const std::string pass_type = shaped_arg(args, p_pass_type_identifier, 255, pass_type_shape, "a pass type identifier");
-    const std::string serial = shaped_arg(args, p_serial_number, 64, serial_shape, "a serial number (A-Z, 0-9)");
-    const std::string token = required_text_arg(args, p_authentication_token, 128);
+    const std::string device = device_arg(args, p_device_library_identifier);
+    const PassRequest pass = pass_request_args(args, p_pass_type_identifier, p_serial_number, p_authentication_token);
     const std::string push = shaped_arg(args, p_push_token, 200, push_token_shape, "an APNs push token (A-Z, a-z, 0-9)");
     Caller caller = current_caller();
     Spi spi;
     require_web_service(spi, caller);
-    const Uuid card_id = authenticate_pass(spi, pass_type, serial, token);
+    const Uuid card_id = authenticate_pass(spi, pass);
     // xmax = 0: the row was inserted by this statement. A known device with the same push token
     // changes nothing (no row returned).
     static Statement upsert(
@@ -350,15 +372,12 @@ MPS_ENTRY(mps_wallet_register_device, p_device_library_identifier, p_pass_type_i
 // registration existed.
 MPS_ENTRY(mps_wallet_unregister_device, p_device_library_identifier, p_pass_type_identifier, p_serial_number,
           p_authentication_token) {
-    const std::string device =
-        shaped_arg(args, p_device_library_identifier, 128, device_shape, "1..128 of A-Z, a-z, 0-9, '.', '_', '-'");
-    const std::string pass_type = shaped_arg(args, p_pass_type_identifier, 255, pass_type_shape, "a pass type identifier");
-    const std::string serial = shaped_arg(args, p_serial_number, 64, serial_shape, "a serial number (A-Z, 0-9)");
-    const std::string token = required_text_arg(args, p_authentication_token, 128);
+    const std::string device = device_arg(args, p_device_library_identifier);
+    const PassRequest pass = pass_request_args(args, p_pass_type_identifier, p_serial_number, p_authentication_token);
     Caller caller = current_caller();
     Spi spi;
     require_web_service(spi, caller);
-    const Uuid card_id = authenticate_pass(spi, pass_type, serial, token);
+    const Uuid card_id = authenticate_pass(spi, pass);
     static Statement del(SPI_OK_DELETE,
                          "DELETE FROM app.wallet_registrations WHERE card_id = $1 AND device_library_identifier = $2",
                          {UUIDOID, TEXTOID});
@@ -373,9 +392,8 @@ MPS_ENTRY(mps_wallet_unregister_device, p_device_library_identifier, p_pass_type
 // lastUpdated is the time of this call as a tag.
 MPS_ENTRY(mps_wallet_serials_updated_since, p_device_library_identifier, p_pass_type_identifier,
           p_passes_updated_since) {
-    const std::string device =
-        shaped_arg(args, p_device_library_identifier, 128, device_shape, "1..128 of A-Z, a-z, 0-9, '.', '_', '-'");
-    const std::string pass_type = shaped_arg(args, p_pass_type_identifier, 255, pass_type_shape, "a pass type identifier");
+    const std::string device = device_arg(args, p_device_library_identifier);
+    const std::string pass_type = pass_type_arg(args, p_pass_type_identifier);
     const std::optional<int64_t> since = pass_tag_arg(args, p_passes_updated_since);
     Caller caller = current_caller();
     Spi spi;
@@ -405,13 +423,11 @@ MPS_ENTRY(mps_wallet_serials_updated_since, p_device_library_identifier, p_pass_
 // PassKit: GET /v1/passes/<pass type>/<serial>. {pass: pass.json, tag, last_modified (an
 // HTTP-date for the Last-Modified header)}.
 MPS_ENTRY(mps_wallet_latest_pass, p_pass_type_identifier, p_serial_number, p_authentication_token) {
-    const std::string pass_type = shaped_arg(args, p_pass_type_identifier, 255, pass_type_shape, "a pass type identifier");
-    const std::string serial = shaped_arg(args, p_serial_number, 64, serial_shape, "a serial number (A-Z, 0-9)");
-    const std::string token = required_text_arg(args, p_authentication_token, 128);
+    const PassRequest pass = pass_request_args(args, p_pass_type_identifier, p_serial_number, p_authentication_token);
     Caller caller = current_caller();
     Spi spi;
     require_web_service(spi, caller);
-    const Uuid card_id = authenticate_pass(spi, pass_type, serial, token);
+    const Uuid card_id = authenticate_pass(spi, pass);
     if (!wallet_settings(spi).apple) not_configured("Apple Wallet team identifier or pass type identifier");
     Value out = apple_pass(spi, card_id)[0].copy(2);
     spi.finish();

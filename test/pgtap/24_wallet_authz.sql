@@ -49,7 +49,7 @@ SELECT ok(position(:'alice_token' IN pgrst_test.rpc('authenticated', :'alice', '
 SELECT pgrst_test.rpc('service_role', '{}', 'wallet_register_device', jsonb_build_object(
   'p_device_library_identifier', 'DEV-A', 'p_pass_type_identifier', 'pass.com.vitaglobal', 'p_serial_number', :'alice_card_no',
   'p_authentication_token', :'alice_token', 'p_push_token', 'abcdef0123')) #>> '{}' AS registered \gset
-SELECT is(:'registered', 'created', 'service_role registers a device with the pass''s token');
+SELECT is(:'registered'::text, 'created', 'service_role registers a device with the pass''s token');
 SELECT is(pgrst_test.as_caller('authenticated', :'alice', 'SELECT serial_number FROM app.wallet_passes')::jsonb,
   jsonb_build_array(jsonb_build_object('serial_number', :'alice_card_no')), 'the holder reads its pass row (serial number)');
 SELECT is(pgrst_test.as_caller('authenticated', :'bob', 'SELECT serial_number FROM app.wallet_passes')::jsonb, '[]'::jsonb,
@@ -108,7 +108,7 @@ SELECT throws_ok(pgrst_test.rpc_sql('authenticated', :'alice', 'set_wallet_setti
 -- also in the READ ONLY transaction PostgREST gives the STABLE functions.
 SELECT throws_ok(pgrst_test.rpc_sql('service_role', '{}', 'wallet_register_device', jsonb_build_object(
   'p_device_library_identifier', 'DEV-C', 'p_pass_type_identifier', 'pass.com.vitaglobal', 'p_serial_number', :'alice_card_no',
-  'p_authentication_token', 'A' || substr(:'alice_token', 2), 'p_push_token', 'abcd')),
+  'p_authentication_token', translate(left(:'alice_token', 1), 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_', 'BCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_A') || substr(:'alice_token', 2), 'p_push_token', 'abcd')),
   '42501', 'WALLET_AUTH_FAILED', 'a wrong token is refused');
 SELECT is((SELECT count(*)::int FROM app.wallet_registrations), 1, 'and nothing was registered');
 SELECT is(pgrst_test.rpc('service_role', '{}', 'wallet_serials_updated_since', jsonb_build_object(
