@@ -359,6 +359,64 @@ ALTER TABLE app.point_ledger
   ADD COLUMN merchant_id    uuid;
 ALTER TABLE app.transactions ADD COLUMN partner_organization_id uuid,
   ADD COLUMN discount_source text CHECK (discount_source IN ('none', 'level', 'corporate', 'partnership'));
+
+-- ---------------------------------------------------------------------------------------------
+-- Wallet passes (issue #13 item 6, branch wallet): the tables of sql/install/37_wallet.sql, as
+-- they are there. Self-contained: nothing above depends on it.
+-- ---------------------------------------------------------------------------------------------
+-- The platform's wallet settings: one row, set by a platform administrator
+-- (app.set_wallet_settings). A NULL setting is not configured: Apple passes need
+-- team_identifier and pass_type_identifier, Google objects google_issuer_id; without
+-- web_service_url passes carry no webServiceURL/authenticationToken (they never update).
+-- Small reference data (ARCHITECTURE.md §9).
+CREATE TABLE app.wallet_settings (
+    id                   boolean PRIMARY KEY DEFAULT true CHECK (id),
+    team_identifier      text CHECK (team_identifier ~ '^[A-Z0-9]{10}$'),
+    -- The base of every pass type id: pass.com.vitaglobal -> pass.com.vitaglobal.org.<slug>,
+    -- pass.com.vitaglobal.merchant.<merchant id>, and the base itself for the platform's cards.
+    pass_type_identifier text CHECK (pass_type_identifier ~ '^pass(\.[A-Za-z0-9-]+)+$' AND length(pass_type_identifier) <= 150),
+    web_service_url      text CHECK (web_service_url ~ '^https://[A-Za-z0-9.-]+(:[0-9]{1,5})?(/[A-Za-z0-9._~/-]*)?$'
+                                     AND length(web_service_url) <= 500),
+    google_issuer_id     text CHECK (google_issuer_id ~ '^[0-9]{1,25}$'),
+    -- organizationName / logoText of the platform's own cards (standard, prepaid, corporate, voucher).
+    organization_name    text NOT NULL DEFAULT 'VitaGlobal' CHECK (length(btrim(organization_name)) BETWEEN 1 AND 100),
+    updated_at           timestamptz NOT NULL DEFAULT now(),
+    updated_by           uuid
+);
+COMMENT ON TABLE app.wallet_settings IS 'Apple / Google Wallet settings of the platform (one row; app.set_wallet_settings)';
+
+-- A card's Apple Wallet pass, made by the first app.get_apple_wallet_pass of the card. Rows
+-- belong to the card (key card_id, ARCHITECTURE.md §9); serial_number is the card number, unique
+-- like it. pass_type_identifier is fixed when the pass is made: a pass on a device keeps its type.
+-- authentication_token (32 random bytes, base64url) authenticates the device's web service calls
+-- for this pass: a secret, readable by no API role (sql/install/98_privileges.sql), handed out
+-- only inside the pass to the card's holders.
+CREATE TABLE app.wallet_passes (
+    card_id              uuid PRIMARY KEY REFERENCES app.member_cards (id),
+    serial_number        text NOT NULL UNIQUE CHECK (serial_number ~ '^[A-Z0-9]{1,64}$'),
+    pass_type_identifier text NOT NULL CHECK (pass_type_identifier ~ '^pass(\.[A-Za-z0-9-]+)+$' AND length(pass_type_identifier) <= 255),
+    authentication_token text NOT NULL CHECK (authentication_token ~ '^[A-Za-z0-9_-]{43}$'),
+    created_at           timestamptz NOT NULL DEFAULT now()
+);
+
+-- A device registered for a pass's updates (PassKit web service: register / unregister). Rows
+-- belong to the card (key (card_id, device_library_identifier)); the device's passes are found
+-- through the index on device_library_identifier. Push tokens are the device's: readable only
+-- by service_role (the web service's backend).
+CREATE TABLE app.wallet_registrations (
+    card_id                   uuid NOT NULL REFERENCES app.wallet_passes (card_id),
+    device_library_identifier text NOT NULL CHECK (device_library_identifier ~ '^[A-Za-z0-9._-]{1,128}$'),
+    push_token                text NOT NULL CHECK (push_token ~ '^[A-Za-z0-9]{1,200}$'),
+    created_at                timestamptz NOT NULL DEFAULT now(),
+    updated_at                timestamptz NOT NULL DEFAULT now(),
+    -- The card's update tag this device was last told about (at registration: the tag of the pass
+    -- it registered with; then each app.wallet_push_targets that listed it). A push is due when
+    -- the card's tag differs from it, so a change is pushed once, whatever order commits came in.
+    pushed_tag                bigint NOT NULL,
+    pushed_at                 timestamptz,
+    PRIMARY KEY (card_id, device_library_identifier)
+);
+CREATE INDEX ON app.wallet_registrations (device_library_identifier);
 -- Install and upgrade helper: EXECUTE on one function for exactly the listed API roles that exist
 -- here; PUBLIC and the other API roles lose whatever they had (also from ALTER DEFAULT
 -- PRIVILEGES on the server).
@@ -1789,6 +1847,94 @@ AS 'MODULE_PATHNAME', 'mps_enterprise_remove_member';
 COMMENT ON FUNCTION app.enterprise_remove_member(text, text) IS
   'Removes a member from a corporate card: its admins remove anyone, a member itself; the last admin stays.';
 SELECT sec.grant_execute('app.enterprise_remove_member(text, text)', ARRAY['authenticated', 'service_role']);
+-- Wallet passes (src/rpc/wallet.cpp; tables in 37_wallet.sql): Apple Wallet pass.json and Google
+-- Wallet loyalty objects for card holders, the platform's wallet settings, and the data the
+-- PassKit web service needs (service_role only). Signing the .pkpass stays outside the database
+-- (README, "Wallet passes").
+
+CREATE OR REPLACE FUNCTION app.get_apple_wallet_pass(p_card_id uuid)
+RETURNS jsonb
+LANGUAGE c VOLATILE SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+SET row_security = on
+AS 'MODULE_PATHNAME', 'mps_get_apple_wallet_pass';
+COMMENT ON FUNCTION app.get_apple_wallet_pass(uuid) IS
+  'The card''s Apple Wallet pass.json (storeCard; barcode = the card''s static qr_code_data), made with its serial number and authentication token on the first call; card holders who may use the card, platform administrators.';
+SELECT sec.grant_execute('app.get_apple_wallet_pass(uuid)', ARRAY['authenticated', 'service_role']);
+
+CREATE OR REPLACE FUNCTION app.get_google_wallet_object(p_card_id uuid)
+RETURNS jsonb
+LANGUAGE c VOLATILE SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+SET row_security = on
+AS 'MODULE_PATHNAME', 'mps_get_google_wallet_object';
+COMMENT ON FUNCTION app.get_google_wallet_object(uuid) IS
+  'The card''s Google Wallet loyaltyObject (id, classId, state, points, QR barcode, colour); card holders who may use the card, platform administrators.';
+SELECT sec.grant_execute('app.get_google_wallet_object(uuid)', ARRAY['authenticated', 'service_role']);
+
+CREATE OR REPLACE FUNCTION app.set_wallet_settings(p_team_identifier text DEFAULT NULL, p_pass_type_identifier text DEFAULT NULL,
+  p_web_service_url text DEFAULT NULL, p_google_issuer_id text DEFAULT NULL, p_organization_name text DEFAULT NULL)
+RETURNS jsonb
+LANGUAGE c VOLATILE SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+SET row_security = on
+AS 'MODULE_PATHNAME', 'mps_set_wallet_settings';
+COMMENT ON FUNCTION app.set_wallet_settings(text, text, text, text, text) IS
+  'Replaces the platform''s wallet settings (a NULL clears one); returns them. Platform administrators.';
+SELECT sec.grant_execute('app.set_wallet_settings(text, text, text, text, text)', ARRAY['authenticated', 'service_role']);
+
+CREATE OR REPLACE FUNCTION app.wallet_register_device(p_device_library_identifier text, p_pass_type_identifier text,
+  p_serial_number text, p_authentication_token text, p_push_token text)
+RETURNS text
+LANGUAGE c VOLATILE SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+SET row_security = on
+AS 'MODULE_PATHNAME', 'mps_wallet_register_device';
+COMMENT ON FUNCTION app.wallet_register_device(text, text, text, text, text) IS
+  'PassKit web service: registers a device for a pass''s updates once its authentication token is checked; created (201) or exists (200). service_role.';
+SELECT sec.grant_execute('app.wallet_register_device(text, text, text, text, text)', ARRAY['service_role']);
+
+CREATE OR REPLACE FUNCTION app.wallet_unregister_device(p_device_library_identifier text, p_pass_type_identifier text,
+  p_serial_number text, p_authentication_token text)
+RETURNS boolean
+LANGUAGE c VOLATILE SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+SET row_security = on
+AS 'MODULE_PATHNAME', 'mps_wallet_unregister_device';
+COMMENT ON FUNCTION app.wallet_unregister_device(text, text, text, text) IS
+  'PassKit web service: removes a device''s registration for a pass once its authentication token is checked; true when there was one. service_role.';
+SELECT sec.grant_execute('app.wallet_unregister_device(text, text, text, text)', ARRAY['service_role']);
+
+CREATE OR REPLACE FUNCTION app.wallet_serials_updated_since(p_device_library_identifier text, p_pass_type_identifier text,
+  p_passes_updated_since text DEFAULT NULL)
+RETURNS jsonb
+LANGUAGE c STABLE SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+SET row_security = on
+AS 'MODULE_PATHNAME', 'mps_wallet_serials_updated_since';
+COMMENT ON FUNCTION app.wallet_serials_updated_since(text, text, text) IS
+  'PassKit web service: {serialNumbers, lastUpdated} of the device''s passes of that type changed since the tag (looking back 10 minutes), NULL (204) when none. service_role.';
+SELECT sec.grant_execute('app.wallet_serials_updated_since(text, text, text)', ARRAY['service_role']);
+
+CREATE OR REPLACE FUNCTION app.wallet_latest_pass(p_pass_type_identifier text, p_serial_number text, p_authentication_token text)
+RETURNS jsonb
+LANGUAGE c STABLE SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+SET row_security = on
+AS 'MODULE_PATHNAME', 'mps_wallet_latest_pass';
+COMMENT ON FUNCTION app.wallet_latest_pass(text, text, text) IS
+  'PassKit web service: {pass, tag, last_modified} of the pass once its authentication token is checked. service_role.';
+SELECT sec.grant_execute('app.wallet_latest_pass(text, text, text)', ARRAY['service_role']);
+
+CREATE OR REPLACE FUNCTION app.wallet_push_targets(p_limit integer DEFAULT 1000)
+RETURNS TABLE (push_token text, pass_type_identifier text, serial_number text, tag text)
+LANGUAGE c VOLATILE SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+SET row_security = on
+AS 'MODULE_PATHNAME', 'mps_wallet_push_targets';
+COMMENT ON FUNCTION app.wallet_push_targets(integer) IS
+  'PassKit web service: claims the registrations whose pass changed since they were last listed (each change once); push once per distinct push_token and pass type. service_role.';
+SELECT sec.grant_execute('app.wallet_push_targets(integer)', ARRAY['service_role']);
 -- Monitoring views (README, operations): schema monitor, readable by service_role (and the
 -- superuser) only (sec.apply_privileges). They read the tables as their owner, past RLS, so they
 -- show no secret: no QR token or digest, no password hash, no query text. Failures come from the
@@ -2057,6 +2203,9 @@ ALTER TABLE app.organizations ENABLE ROW LEVEL SECURITY;
 ALTER TABLE app.organization_admins ENABLE ROW LEVEL SECURITY;
 ALTER TABLE app.user_organizations ENABLE ROW LEVEL SECURITY;
 ALTER TABLE app.organization_merchant_partnerships ENABLE ROW LEVEL SECURITY;
+ALTER TABLE app.wallet_settings ENABLE ROW LEVEL SECURITY;
+ALTER TABLE app.wallet_passes ENABLE ROW LEVEL SECURITY;
+ALTER TABLE app.wallet_registrations ENABLE ROW LEVEL SECURITY;
 
 -- Read-only policies. Tables without a policy (admin_users, registries, audit) show no rows
 -- to anyone subject to RLS.
@@ -2124,6 +2273,14 @@ CREATE POLICY parties_read_partnerships ON app.organization_merchant_partnership
          OR organization_id = ANY ((SELECT sec.my_admin_organization_ids())::uuid[])
          OR merchant_id = ANY ((SELECT sec.my_merchant_ids())::uuid[]));
 
+-- Wallet passes: a card's holders see its pass row (serial number and type; the authentication
+-- token is not granted even as a column, 98_privileges.sql). Device registrations and their
+-- push tokens have no policy: only service_role (the PassKit web service's backend, which
+-- bypasses RLS) reads them. app.wallet_settings has none either: passes show what members need.
+DROP POLICY IF EXISTS member_reads_wallet_passes ON app.wallet_passes;
+CREATE POLICY member_reads_wallet_passes ON app.wallet_passes FOR SELECT
+  USING (card_id = ANY ((SELECT sec.my_card_ids())::uuid[]));
+
 -- (app.card_password_failures has no policy: administrators read it as service_role;
 -- app.settlement_lines neither: staff read their statements through app.get_settlement_lines;
 -- nor app.archived_months and app.archived_card_totals: administrators' records of archived months.)
@@ -2177,7 +2334,8 @@ BEGIN
           ('member_profiles', 'password_hash'),
           ('member_cards', 'binding_password_hash'),
           ('card_qr_state', 'token_digest'),
-          ('card_qr_history', 'token_digest')) AS v (tbl, col) LOOP
+          ('card_qr_history', 'token_digest'),
+          ('wallet_passes', 'authentication_token')) AS v (tbl, col) LOOP
         EXECUTE format('REVOKE SELECT ON app.%I FROM %I', secret.tbl, r);
         EXECUTE format('GRANT SELECT (%s) ON app.%I TO %I',
           (SELECT string_agg(quote_ident(a.attname), ', ' ORDER BY a.attnum)

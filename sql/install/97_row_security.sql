@@ -76,6 +76,9 @@ ALTER TABLE app.organizations ENABLE ROW LEVEL SECURITY;
 ALTER TABLE app.organization_admins ENABLE ROW LEVEL SECURITY;
 ALTER TABLE app.user_organizations ENABLE ROW LEVEL SECURITY;
 ALTER TABLE app.organization_merchant_partnerships ENABLE ROW LEVEL SECURITY;
+ALTER TABLE app.wallet_settings ENABLE ROW LEVEL SECURITY;
+ALTER TABLE app.wallet_passes ENABLE ROW LEVEL SECURITY;
+ALTER TABLE app.wallet_registrations ENABLE ROW LEVEL SECURITY;
 
 -- Read-only policies. Tables without a policy (admin_users, registries, audit) show no rows
 -- to anyone subject to RLS.
@@ -142,6 +145,14 @@ CREATE POLICY parties_read_partnerships ON app.organization_merchant_partnership
   USING (organization_id = ANY ((SELECT sec.my_organization_ids())::uuid[])
          OR organization_id = ANY ((SELECT sec.my_admin_organization_ids())::uuid[])
          OR merchant_id = ANY ((SELECT sec.my_merchant_ids())::uuid[]));
+
+-- Wallet passes: a card's holders see its pass row (serial number and type; the authentication
+-- token is not granted even as a column, 98_privileges.sql). Device registrations and their
+-- push tokens have no policy: only service_role (the PassKit web service's backend, which
+-- bypasses RLS) reads them. app.wallet_settings has none either: passes show what members need.
+DROP POLICY IF EXISTS member_reads_wallet_passes ON app.wallet_passes;
+CREATE POLICY member_reads_wallet_passes ON app.wallet_passes FOR SELECT
+  USING (card_id = ANY ((SELECT sec.my_card_ids())::uuid[]));
 
 -- (app.card_password_failures has no policy: administrators read it as service_role;
 -- app.settlement_lines neither: staff read their statements through app.get_settlement_lines;

@@ -46,7 +46,8 @@ BEGIN
           ('member_profiles', 'password_hash'),
           ('member_cards', 'binding_password_hash'),
           ('card_qr_state', 'token_digest'),
-          ('card_qr_history', 'token_digest')) AS v (tbl, col) LOOP
+          ('card_qr_history', 'token_digest'),
+          ('wallet_passes', 'authentication_token')) AS v (tbl, col) LOOP
         EXECUTE format('REVOKE SELECT ON app.%I FROM %I', secret.tbl, r);
         EXECUTE format('GRANT SELECT (%s) ON app.%I TO %I',
           (SELECT string_agg(quote_ident(a.attname), ', ' ORDER BY a.attnum)

@@ -64,8 +64,10 @@ struct ErrorCode {
     X(SETTLEMENT_STATUS_TRANSITION_INVALID, Business, "a settlement moves only pending -> confirmed -> paid, or to failed before it is paid") \
     X(READ_COMMITTED_REQUIRED, Business, "the call must run in a READ COMMITTED transaction (it waits for transactions still running and must then see them), and no money moves after generate_settlement in its transaction") \
     X(SETTLEMENT_WAIT_TIMEOUT, Business, "transactions that began within the period were still running when lock_timeout ran out: retry") \
+    X(WALLET_NOT_CONFIGURED, Business, "the wallet settings the call needs are not set (app.set_wallet_settings): Apple passes need the team and pass type identifiers, Google objects the issuer id") \
     X(PERMISSION_DENIED, Denied, "the caller may not do this to this object") \
     X(COUNTER_TOPUP_DISABLED, Denied, "the merchant may not take counter top-ups (a platform administrator switches them on)") \
+    X(WALLET_AUTH_FAILED, Denied, "no wallet pass of that type and serial number carries that authentication token (PassKit web service: 401)") \
     X(CARD_NOT_FOUND, NotFound, "no card with that id (or not visible to the caller)") \
     X(ORIGINAL_TX_NOT_FOUND, NotFound, "no payment with that number at this merchant") \
     X(MEMBER_NOT_FOUND, NotFound, "no member with that id or number") \

@@ -814,6 +814,111 @@ const CASES = [
       { status: 400, code: 'P0001', message: 'NOT_ORGANIZATION_MEMBER' }, 'leaving an organisation one is not in'),
   },
   {
+    fn: 'set_wallet_settings',
+    may: async () => {
+      const data = scalar(ok(await c.service.rpc('set_wallet_settings', {
+        p_team_identifier: 'ABC123DEF4', p_pass_type_identifier: 'pass.com.vitaglobal',
+        p_web_service_url: 'https://api.vitaglobal.com/passkit', p_google_issuer_id: '3388000000012345678',
+      }), 'set_wallet_settings'), 'object', 'set_wallet_settings');
+      assert.equal(data.team_identifier, 'ABC123DEF4');
+    },
+    mayNot: async () => denied('a member sets the wallet settings')(
+      await c.alice.rpc('set_wallet_settings', { p_team_identifier: 'ABC123DEF4', p_pass_type_identifier: 'pass.com.vitaglobal' })),
+    extra: async () => refusedAs(await c.service.rpc('set_wallet_settings', { p_web_service_url: 'http://insecure.example.com' }),
+      { status: 400, code: '22023', message: 'INVALID_ARGUMENT' }, 'a web service URL that is not https'),
+  },
+  {
+    fn: 'get_apple_wallet_pass',
+    may: async () => {
+      const pass = scalar(ok(await c.alice.rpc('get_apple_wallet_pass', { p_card_id: c.aliceCard }), 'get_apple_wallet_pass'),
+        'object', 'get_apple_wallet_pass');
+      for (const key of ['formatVersion', 'passTypeIdentifier', 'serialNumber', 'teamIdentifier', 'organizationName', 'description',
+        'barcode', 'barcodes', 'storeCard', 'webServiceURL', 'authenticationToken']) assert.ok(key in pass, `pass.json has ${key}`);
+      c.pass = pass;
+    },
+    mayNot: async () => denied('a stranger gets another member\'s pass')(
+      await c.carol.rpc('get_apple_wallet_pass', { p_card_id: c.aliceCard })),
+    extra: async () => refusedAs(await c.service.rpc('get_apple_wallet_pass', { p_card_id: ZERO_UUID }),
+      { status: 404, code: 'PT404', message: 'CARD_NOT_FOUND' }, 'an unknown card (to an administrator)'),
+  },
+  {
+    fn: 'get_google_wallet_object',
+    may: async () => {
+      const object = scalar(ok(await c.alice.rpc('get_google_wallet_object', { p_card_id: c.aliceCard }), 'get_google_wallet_object'),
+        'object', 'get_google_wallet_object');
+      assert.equal(object.state, 'ACTIVE');
+      assert.equal(object.barcode.type, 'QR_CODE');
+    },
+    mayNot: async () => denied('a stranger gets another member\'s Google object')(
+      await c.carol.rpc('get_google_wallet_object', { p_card_id: c.aliceCard })),
+  },
+  {
+    fn: 'wallet_register_device',
+    may: async () => {
+      c.device = `dev-${S}`;
+      assert.equal(scalar(ok(await c.service.rpc('wallet_register_device', {
+        p_device_library_identifier: c.device, p_pass_type_identifier: c.pass.passTypeIdentifier, p_serial_number: c.pass.serialNumber,
+        p_authentication_token: c.pass.authenticationToken, p_push_token: `abc${S}`,
+      }), 'wallet_register_device'), 'string', 'wallet_register_device'), 'created');
+    },
+    mayNot: async () => refusedAs(await c.alice.rpc('wallet_register_device', {
+      p_device_library_identifier: 'x', p_pass_type_identifier: c.pass.passTypeIdentifier, p_serial_number: c.pass.serialNumber,
+      p_authentication_token: c.pass.authenticationToken, p_push_token: 'abc',
+    }), noGrant('wallet_register_device', 403), 'a member registers a device itself'),
+    extra: async () => refusedAs(await c.service.rpc('wallet_register_device', {
+      p_device_library_identifier: c.device, p_pass_type_identifier: c.pass.passTypeIdentifier, p_serial_number: c.pass.serialNumber,
+      p_authentication_token: 'wrong', p_push_token: 'abc',
+    }), { status: 403, code: '42501', message: 'WALLET_AUTH_FAILED' }, 'a wrong authentication token'),
+  },
+  {
+    fn: 'wallet_serials_updated_since',
+    may: async () => {
+      const data = scalar(ok(await c.service.rpc('wallet_serials_updated_since', {
+        p_device_library_identifier: c.device, p_pass_type_identifier: c.pass.passTypeIdentifier,
+      }, { get: true }), 'wallet_serials_updated_since (GET)'), 'object', 'wallet_serials_updated_since');
+      assert.deepEqual(data.serialNumbers, [c.pass.serialNumber]);
+      assert.match(data.lastUpdated, /^[0-9]{16}$/);
+    },
+    mayNot: async () => refusedAs(await c.alice.rpc('wallet_serials_updated_since', {
+      p_device_library_identifier: c.device, p_pass_type_identifier: c.pass.passTypeIdentifier,
+    }), noGrant('wallet_serials_updated_since', 403), 'a member lists serials'),
+  },
+  {
+    fn: 'wallet_latest_pass',
+    may: async () => {
+      const data = scalar(ok(await c.service.rpc('wallet_latest_pass', {
+        p_pass_type_identifier: c.pass.passTypeIdentifier, p_serial_number: c.pass.serialNumber,
+        p_authentication_token: c.pass.authenticationToken,
+      }, { get: true }), 'wallet_latest_pass (GET)'), 'object', 'wallet_latest_pass');
+      assert.equal(data.pass.serialNumber, c.pass.serialNumber);
+      assert.match(data.tag, /^[0-9]{16}$/);
+    },
+    mayNot: async () => refusedAs(await c.bob.rpc('wallet_latest_pass', {
+      p_pass_type_identifier: c.pass.passTypeIdentifier, p_serial_number: c.pass.serialNumber,
+      p_authentication_token: c.pass.authenticationToken,
+    }), noGrant('wallet_latest_pass', 403), 'a member holding the token'),
+  },
+  {
+    fn: 'wallet_push_targets',
+    may: async () => {
+      const data = ok(await c.service.rpc('wallet_push_targets', { p_limit: 100 }), 'wallet_push_targets');
+      assert.ok(Array.isArray(data), 'an array of push targets');
+      if (data.length) assert.deepEqual(Object.keys(data[0]), ['push_token', 'pass_type_identifier', 'serial_number', 'tag']);
+    },
+    mayNot: async () => refusedAs(await c.alice.rpc('wallet_push_targets'), noGrant('wallet_push_targets', 403), 'a member'),
+  },
+  {
+    fn: 'wallet_unregister_device',
+    may: async () => assert.equal(scalar(ok(await c.service.rpc('wallet_unregister_device', {
+      p_device_library_identifier: c.device, p_pass_type_identifier: c.pass.passTypeIdentifier, p_serial_number: c.pass.serialNumber,
+      p_authentication_token: c.pass.authenticationToken,
+    }), 'wallet_unregister_device'), 'boolean', 'wallet_unregister_device'), true),
+    mayNot: async () => refusedAs(await c.alice.rpc('wallet_unregister_device', {
+      p_device_library_identifier: c.device, p_pass_type_identifier: c.pass.passTypeIdentifier, p_serial_number: c.pass.serialNumber,
+      p_authentication_token: c.pass.authenticationToken,
+    }), noGrant('wallet_unregister_device', 403), 'a member unregisters a device'),
+  },
+  {
     fn: 'verify_ledger',
     may: async () => assert.deepEqual(ok(await c.service.rpc('verify_ledger', {}, { get: true }), 'verify_ledger (GET)'), [],
       'after every call above the ledger checker finds nothing'),

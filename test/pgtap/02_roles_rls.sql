@@ -53,7 +53,9 @@ INSERT INTO expected_visible VALUES
   ('bob', 'app.member_profiles', 1), ('bob', 'app.member_cards', 2), ('bob', 'app.card_bindings', 2),
   ('staff', 'app.merchants', 1), ('staff', 'app.merchant_users', 1), ('staff', 'app.settlements', 1),
   ('staff', 'app.merchant_topup_days', 1),
-  ('staff', 'app.transactions', 1);
+  ('staff', 'app.transactions', 1),
+  -- A pass's row: the card's holders (the token column is granted to nobody).
+  ('alice', 'app.wallet_passes', 1), ('bob', 'app.wallet_passes', 1);
 CREATE TEMP VIEW reads AS
 SELECT p.persona, t.rel,
        NOT t.is_partition

@@ -124,3 +124,13 @@ VALUES ('f0000000-0000-4000-8000-000000000001', '0e000000-0000-4000-8000-0000000
         '{"student_id": "cu-0001"}', now());
 INSERT INTO app.organization_merchant_partnerships (organization_id, merchant_id, discount_rate, special_benefits)
 VALUES ('0e000000-0000-4000-8000-000000000001', 'e0000000-0000-4000-8000-000000000001', 10.00, '["免费升杯"]');
+
+-- Wallet passes: the platform's settings, a pass of Alice's prepaid card (shared with Bob) and a
+-- device registered for it.
+INSERT INTO app.wallet_settings (team_identifier, pass_type_identifier, web_service_url)
+VALUES ('ABC123DEF4', 'pass.com.vitaglobal', 'https://api.vitaglobal.com/passkit');
+INSERT INTO app.wallet_passes (card_id, serial_number, pass_type_identifier, authentication_token)
+SELECT id, card_no, 'pass.com.vitaglobal', 'seedseedseedseedseedseedseedseedseedseedsee'
+  FROM app.member_cards WHERE id = 'c0000000-0000-4000-8000-000000000001';
+INSERT INTO app.wallet_registrations (card_id, device_library_identifier, push_token, pushed_tag)
+VALUES ('c0000000-0000-4000-8000-000000000001', 'seed-device', 'abcdef0123456789', 0);
