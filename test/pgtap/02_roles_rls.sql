@@ -47,7 +47,13 @@ INSERT INTO expected_visible VALUES
   ('bob', 'app.member_profiles', 1), ('bob', 'app.member_cards', 2), ('bob', 'app.card_bindings', 2),
   ('staff', 'app.merchants', 1), ('staff', 'app.merchant_users', 1), ('staff', 'app.settlements', 1),
   ('staff', 'app.merchant_topup_days', 1),
-  ('staff', 'app.transactions', 1);
+  ('staff', 'app.transactions', 1),
+  -- The organisation directory is every signed-in user's; a membership its member's; a
+  -- partnership its verified members' and the merchant's staff's.
+  ('nobody', 'app.organizations', 1), ('forged', 'app.organizations', 1), ('alice', 'app.organizations', 1),
+  ('bob', 'app.organizations', 1), ('staff', 'app.organizations', 1),
+  ('alice', 'app.user_organizations', 1), ('alice', 'app.organization_merchant_partnerships', 1),
+  ('staff', 'app.organization_merchant_partnerships', 1);
 CREATE TEMP VIEW reads AS
 SELECT p.persona, t.rel,
        NOT t.is_partition

@@ -109,14 +109,14 @@ UPDATE app.member_cards SET balance = 20.00
  WHERE owner_member_id = 'f0000000-0000-4000-8000-000000000002' AND card_type = 'standard';
 SELECT count(*) AS seed_archived_months FROM app.archive_partitions(12) WHERE outcome = 'archived' \gset
 
--- An organisation (seed 003) administered by nobody_user, with Alice as its verified member
+-- An organisation (seed 003) administered by a user who is none of the above, with Alice as its verified member
 -- (member_count 1) and SHOP1 as its partner. (Written directly like everything here; the lead's
 -- organisation RPCs may replace these statements.)
 INSERT INTO app.organizations (id, name, display_name_zh, display_name_en, slug, region, member_count) VALUES
   ('0e000000-0000-4000-8000-000000000001', 'Seed CSSA', '种子学联', 'Seed Chinese Students Association',
    'seed-cssa', 'US-NY', 1);
 INSERT INTO app.organization_admins (organization_id, user_id)
-VALUES ('0e000000-0000-4000-8000-000000000001', :'nobody_user');
+VALUES ('0e000000-0000-4000-8000-000000000001', '0a000000-0000-4000-8000-000000000006');
 INSERT INTO app.user_organizations (member_id, organization_id, member_number, is_current, verification_status, verified_at)
 VALUES ('f0000000-0000-4000-8000-000000000001', '0e000000-0000-4000-8000-000000000001', 'SEED001', true, 'verified', now());
 INSERT INTO app.organization_merchant_partnerships (organization_id, merchant_id, discount_rate)
