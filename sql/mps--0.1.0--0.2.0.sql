@@ -357,6 +357,9 @@ ALTER TABLE app.point_ledger
   ADD COLUMN kind           text CHECK (kind IN ('earn', 'redeem', 'transfer', 'expire')),
   ADD COLUMN reference_id   text CHECK (length(reference_id) BETWEEN 1 AND 255),
   ADD COLUMN merchant_id    uuid;
+CREATE UNIQUE INDEX point_ledger_reference ON app.point_ledger (card_id, kind, reference_id)
+  WHERE reference_id IS NOT NULL;
+CREATE INDEX point_ledger_merchant ON app.point_ledger (merchant_id, created_at) WHERE merchant_id IS NOT NULL;
 ALTER TABLE app.transactions ADD COLUMN partner_organization_id uuid,
   ADD COLUMN discount_source text CHECK (discount_source IN ('none', 'level', 'corporate', 'partnership'));
 
@@ -932,6 +935,28 @@ BEGIN
 END
 $$;
 REVOKE ALL ON FUNCTION sec.prepare_job_role(text[]) FROM PUBLIC;
+-- Analytics (seed 003 §数据统计), read-only (src/rpc/analytics.cpp). Months are calendar months
+-- of mps.settlement_time_zone (default UTC).
+
+CREATE OR REPLACE FUNCTION app.get_organization_analytics(p_organization_id uuid, p_months integer DEFAULT 12)
+RETURNS jsonb
+LANGUAGE c STABLE SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+SET row_security = on
+AS 'MODULE_PATHNAME', 'mps_get_organization_analytics';
+COMMENT ON FUNCTION app.get_organization_analytics(uuid, integer) IS
+  'An organisation''s figures as one JSON object: members (active, verified, pending) and their growth by month over the last p_months (1..36) months, active partner merchants by category, its loyalty cards, points issued and redeemed on them by month, activity of the last 30 days. The organisation''s administrators and platform administrators.';
+SELECT sec.grant_execute('app.get_organization_analytics(uuid, integer)', ARRAY['authenticated', 'service_role']);
+
+CREATE OR REPLACE FUNCTION app.get_merchant_analytics(p_merchant_id uuid, p_months integer DEFAULT 12)
+RETURNS jsonb
+LANGUAGE c STABLE SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+SET row_security = on
+AS 'MODULE_PATHNAME', 'mps_get_merchant_analytics';
+COMMENT ON FUNCTION app.get_merchant_analytics(uuid, integer) IS
+  'A merchant''s figures as one JSON object: its loyalty cards issued by month over the last p_months (1..36) months, points earned and redeemed in its name (totals, counts, by month), cards active there in the last 30 days, card holders by organisation. Owners and managers of the merchant and platform administrators.';
+SELECT sec.grant_execute('app.get_merchant_analytics(uuid, integer)', ARRAY['authenticated', 'service_role']);
 -- Issuing and administering cards (src/rpc/cards.cpp). Standard cards come with their member.
 
 CREATE OR REPLACE FUNCTION app.create_prepaid_card(
@@ -1473,6 +1498,31 @@ AS 'MODULE_PATHNAME', 'mps_verify_merchant_qr';
 COMMENT ON FUNCTION app.verify_merchant_qr(text, uuid, uuid) IS
   'Checks a scanned merchant QR code (vitaglobal://merchant/<code>/location/<n>) for the calling member: {valid, merchant, has_permission, partnership_info, available_organizations, message} for its current (or the named) verified organisation.';
 SELECT sec.grant_execute('app.verify_merchant_qr(text, uuid, uuid)', ARRAY['authenticated', 'service_role']);
+-- Points transactions (seed 003) on the one point ledger (src/rpc/points.cpp). The seed-shaped
+-- read is the view app.points_transactions (96_seed_views.sql).
+
+CREATE OR REPLACE FUNCTION app.update_card_points(p_card_id uuid, p_points_change bigint, p_transaction_type text,
+                                                  p_description text DEFAULT NULL, p_merchant_id uuid DEFAULT NULL,
+                                                  p_reference_id text DEFAULT NULL)
+RETURNS jsonb
+LANGUAGE c VOLATILE SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+SET row_security = on
+AS 'MODULE_PATHNAME', 'mps_update_card_points';
+COMMENT ON FUNCTION app.update_card_points(uuid, bigint, text, text, uuid, text) IS
+  'Earns (> 0), redeems (< 0) or expires (< 0) points on a card that holds points, as a point-ledger row (never below zero; idempotent by card, type and p_reference_id). Earn/redeem: staff of p_merchant_id on its merchant cards or on organisation cards of a partner organisation (never a card they own); expire: platform administrators and the job runner; platform administrators anything.';
+SELECT sec.grant_execute('app.update_card_points(uuid, bigint, text, text, uuid, text)', ARRAY['authenticated', 'service_role']);
+
+CREATE OR REPLACE FUNCTION app.transfer_points(p_from_card_id uuid, p_to_card_id uuid, p_points bigint,
+                                               p_reference_id text DEFAULT NULL)
+RETURNS jsonb
+LANGUAGE c VOLATILE SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+SET row_security = on
+AS 'MODULE_PATHNAME', 'mps_transfer_points';
+COMMENT ON FUNCTION app.transfer_points(uuid, uuid, bigint, text) IS
+  'Moves points between two active cards of one member that hold points: the caller''s own (platform administrators: any member''s); both locked in id order, two ledger rows of kind transfer, never below zero, idempotent by p_reference_id.';
+SELECT sec.grant_execute('app.transfer_points(uuid, uuid, bigint, text)', ARRAY['authenticated', 'service_role']);
 -- Dynamic QR codes (src/rpc/qr.cpp).
 
 -- p_card_type is app.card_type, as seed 000 declares it: the seeds' 'personal' / 'enterprise'
@@ -2125,6 +2175,21 @@ SELECT c.id, c.owner_member_id AS user_id, c.organization_id, c.loyalty_merchant
   FROM app.member_cards c
  WHERE c.card_type::text IN ('organization', 'merchant');
 COMMENT ON VIEW app.membership_cards IS 'Seed 003''s membership cards: the organisation and merchant loyalty cards (read-only; row security of app.member_cards)';
+
+-- Seed 003's points_transactions over the one point ledger. transaction_type is the row's kind
+-- (earn, redeem, transfer, expire: app.update_card_points, app.transfer_points) or, for the rows
+-- without one, what wrote them: 'earn' for a payment's points, 'refund' for a refund's clawback,
+-- 'adjust' for an administrator's correction (app.update_points_and_level) or another
+-- transaction's. merchant_id is the row's, or its payment's or refund's merchant.
+CREATE OR REPLACE VIEW app.points_transactions WITH (security_invoker = true) AS
+SELECT l.id, l.card_id,
+       COALESCE(l.kind, CASE t.tx_type WHEN 'payment' THEN 'earn' WHEN 'refund' THEN 'refund' ELSE 'adjust' END)
+         AS transaction_type,
+       l.delta AS points_change, l.reason AS description, l.reference_id,
+       COALESCE(l.merchant_id, t.merchant_id) AS merchant_id, l.created_at
+  FROM app.point_ledger l
+  LEFT JOIN app.transactions t ON l.tx_id IS NOT NULL AND t.id = l.tx_id AND t.card_id = l.card_id;
+COMMENT ON VIEW app.points_transactions IS 'Seed 003''s points transactions: the point ledger with its kind, reference and merchant (read-only; row security of app.point_ledger and app.transactions)';
 -- Row-level security (default deny, read-only policies; ARCHITECTURE.md §3). Writes happen only
 -- inside the RPCs, which run as the extension owner. Re-run by every upgrade: functions are
 -- replaced and each policy is dropped and made again, so an upgraded database gets exactly these.

@@ -97,4 +97,10 @@ CREATE TABLE app.point_ledger (
 );
 CREATE INDEX ON app.point_ledger (card_id, id);
 CREATE INDEX ON app.point_ledger (tx_id) WHERE tx_id IS NOT NULL;
+-- A points change's reference is its card's once per kind (app.update_card_points and
+-- app.transfer_points answer a retry with the original row), and a merchant's points rows are
+-- read by app.get_merchant_analytics.
+CREATE UNIQUE INDEX point_ledger_reference ON app.point_ledger (card_id, kind, reference_id)
+  WHERE reference_id IS NOT NULL;
+CREATE INDEX point_ledger_merchant ON app.point_ledger (merchant_id, created_at) WHERE merchant_id IS NOT NULL;
 

@@ -34,3 +34,18 @@ SELECT c.id, c.owner_member_id AS user_id, c.organization_id, c.loyalty_merchant
   FROM app.member_cards c
  WHERE c.card_type::text IN ('organization', 'merchant');
 COMMENT ON VIEW app.membership_cards IS 'Seed 003''s membership cards: the organisation and merchant loyalty cards (read-only; row security of app.member_cards)';
+
+-- Seed 003's points_transactions over the one point ledger. transaction_type is the row's kind
+-- (earn, redeem, transfer, expire: app.update_card_points, app.transfer_points) or, for the rows
+-- without one, what wrote them: 'earn' for a payment's points, 'refund' for a refund's clawback,
+-- 'adjust' for an administrator's correction (app.update_points_and_level) or another
+-- transaction's. merchant_id is the row's, or its payment's or refund's merchant.
+CREATE OR REPLACE VIEW app.points_transactions WITH (security_invoker = true) AS
+SELECT l.id, l.card_id,
+       COALESCE(l.kind, CASE t.tx_type WHEN 'payment' THEN 'earn' WHEN 'refund' THEN 'refund' ELSE 'adjust' END)
+         AS transaction_type,
+       l.delta AS points_change, l.reason AS description, l.reference_id,
+       COALESCE(l.merchant_id, t.merchant_id) AS merchant_id, l.created_at
+  FROM app.point_ledger l
+  LEFT JOIN app.transactions t ON l.tx_id IS NOT NULL AND t.id = l.tx_id AND t.card_id = l.card_id;
+COMMENT ON VIEW app.points_transactions IS 'Seed 003''s points transactions: the point ledger with its kind, reference and merchant (read-only; row security of app.point_ledger and app.transactions)';

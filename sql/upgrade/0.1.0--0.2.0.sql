@@ -357,6 +357,9 @@ ALTER TABLE app.point_ledger
   ADD COLUMN kind           text CHECK (kind IN ('earn', 'redeem', 'transfer', 'expire')),
   ADD COLUMN reference_id   text CHECK (length(reference_id) BETWEEN 1 AND 255),
   ADD COLUMN merchant_id    uuid;
+CREATE UNIQUE INDEX point_ledger_reference ON app.point_ledger (card_id, kind, reference_id)
+  WHERE reference_id IS NOT NULL;
+CREATE INDEX point_ledger_merchant ON app.point_ledger (merchant_id, created_at) WHERE merchant_id IS NOT NULL;
 ALTER TABLE app.transactions ADD COLUMN partner_organization_id uuid,
   ADD COLUMN discount_source text CHECK (discount_source IN ('none', 'level', 'corporate', 'partnership'));
 

@@ -8,20 +8,25 @@ namespace mps::common {
 
 using namespace mps::pg;
 
-Merchant merchant_for_staff(Spi& spi, const Caller& caller, const std::string& code, bool require_active) {
-    static Statement stmt(SPI_OK_SELECT,
-                          "SELECT m.id, m.status::text,"
-                          "       (SELECT u.role::text FROM app.merchant_users u"
-                          "         WHERE u.merchant_id = m.id AND u.user_id = $2 AND u.active)"
-                          "  FROM app.merchants m WHERE m.code = $1",
-                          {TEXTOID, UUIDOID});
-    SpiResult r = spi.run(stmt, {p_text(code), p_opt_uuid(caller.user_id)});
+namespace {
+
+// A merchant (by the condition that follows) with the role of the caller ($2) among its active
+// staff: the rows staff_standing() reads.
+#define MPS_MERCHANT_STANDING                                                              \
+    "SELECT m.id, m.status::text,"                                                         \
+    "       (SELECT u.role::text FROM app.merchant_users u"                                \
+    "         WHERE u.merchant_id = m.id AND u.user_id = $2 AND u.active)"                 \
+    "  FROM app.merchants m WHERE "
+
+// The caller's standing at the merchant a lookup found (r: id, status, the caller's role), with
+// the refusals of merchant_for_staff / merchant_by_id_for_staff.
+Merchant staff_standing(Spi& spi, const Caller& caller, const SpiResult& r, bool require_active, const char* not_staff,
+                        const char* unknown) {
     // Somebody who is neither staff nor an administrator learns nothing, not even whether the
-    // code exists: the same refusal either way.
-    const char* not_staff = "The caller is not staff of a merchant with this code.";
+    // merchant exists: the same refusal (not_staff) either way.
     if (r.empty()) {
         if (!is_platform_admin(spi, caller)) fail(err::PERMISSION_DENIED, not_staff);
-        fail(err::MERCHANT_NOT_FOUND_OR_INACTIVE, "No merchant has this code.");
+        fail(err::MERCHANT_NOT_FOUND_OR_INACTIVE, unknown);
     }
     Merchant m{r[0].uuid(1), r[0].label<PartyStatus>(2), r[0].opt_label<MerchantRole>(3), std::nullopt};
     note_failure_merchant(m.id);
@@ -29,6 +34,22 @@ Merchant merchant_for_staff(Spi& spi, const Caller& caller, const std::string& c
     if (require_active && m.status != PartyStatus::Active)
         fail(err::MERCHANT_NOT_FOUND_OR_INACTIVE, "The merchant is " + std::string(label(m.status)) + ".");
     return m;
+}
+
+}  // namespace
+
+Merchant merchant_for_staff(Spi& spi, const Caller& caller, const std::string& code, bool require_active) {
+    static Statement stmt(SPI_OK_SELECT, MPS_MERCHANT_STANDING "m.code = $1", {TEXTOID, UUIDOID});
+    SpiResult r = spi.run(stmt, {p_text(code), p_opt_uuid(caller.user_id)});
+    return staff_standing(spi, caller, r, require_active, "The caller is not staff of a merchant with this code.",
+                          "No merchant has this code.");
+}
+
+Merchant merchant_by_id_for_staff(Spi& spi, const Caller& caller, const Uuid& id, bool require_active) {
+    static Statement stmt(SPI_OK_SELECT, MPS_MERCHANT_STANDING "m.id = $1", {UUIDOID, UUIDOID});
+    SpiResult r = spi.run(stmt, {p_uuid(id), p_opt_uuid(caller.user_id)});
+    return staff_standing(spi, caller, r, require_active, "The caller is not staff of a merchant with this id.",
+                          "No merchant has this id.");
 }
 
 bool is_admin(Spi& spi, const Caller& caller, Merchant& m) {

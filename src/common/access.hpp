@@ -27,6 +27,8 @@ struct Merchant {
 // enumeration); MERCHANT_NOT_FOUND_OR_INACTIVE to staff and administrators when the merchant is
 // not active (require_active), and to administrators for an unknown code.
 Merchant merchant_for_staff(pg::Spi& spi, const pg::Caller& caller, const std::string& code, bool require_active);
+// The same, for a merchant named by its id (seed 003's calls name merchants so).
+Merchant merchant_by_id_for_staff(pg::Spi& spi, const pg::Caller& caller, const Uuid& id, bool require_active);
 
 // Whether the caller is a platform administrator (administrators keep their rights at a
 // merchant where they are also staff); one query at most per call.

@@ -96,6 +96,11 @@ std::optional<int32_t> optional_int32_arg(const pg::Args& args, int n) {
     return DatumGetInt32(args.datum(n));
 }
 
+std::optional<int64_t> optional_int64_arg(const pg::Args& args, int n) {
+    if (!args.has(n)) return std::nullopt;
+    return DatumGetInt64(args.datum(n));
+}
+
 int64_t signed_amount_arg(const pg::Args& args, int n) {
     args.require_declared(n);
     if (!args.has(n)) fail(err::INVALID_AMOUNT, param(args, n) + " is required.");

@@ -56,6 +56,8 @@ std::optional<PageCursor> cursor_arg(const pg::Args& args, int n);
 
 // An int4 argument: NULL -> nullopt.
 std::optional<int32_t> optional_int32_arg(const pg::Args& args, int n);
+// An int8 argument: NULL -> nullopt.
+std::optional<int64_t> optional_int64_arg(const pg::Args& args, int n);
 
 // A jsonb object of at most 4 kB; NULL -> '{}'. Returned as a Datum ready for SPI.
 Datum tag_arg(const pg::Args& args, int n);

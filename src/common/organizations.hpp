@@ -99,7 +99,4 @@ LoyaltyCard ensure_loyalty_card(pg::Spi& spi, const pg::Caller& caller, const Uu
                                 const Uuid& organization_id, const std::optional<Uuid>& merchant_id,
                                 const std::string& membership_level);
 
-// The discount in thousandths a partnership's rate gives (10.0 % off -> 900).
-constexpr int32_t partnership_discount(int32_t rate_tenths_of_percent) noexcept { return 1000 - rate_tenths_of_percent; }
-
 }  // namespace mps::common

@@ -87,6 +87,7 @@ struct ErrorCode {
     X(ORGANIZATION_ALREADY_EXISTS, Conflict, "an organisation with that slug already exists") \
     X(ALREADY_ORGANIZATION_MEMBER, Conflict, "the member already has a membership of that organisation") \
     X(MEMBER_NUMBER_TAKEN, Conflict, "another member of the organisation has that member number") \
+    X(POINTS_REFERENCE_REUSED, Conflict, "the card already has a points change of that type with that reference id, of other points or in another merchant's name") \
     X(LEVEL_LADDER_INVALID, Integrity, "a change to the level ladder would leave a gap, an overlap, no level at 0 points or a closed top") \
     X(CARD_BUSY, Busy, "another call held the card's lock longer than mps.card_lock_timeout: nothing was changed, retry shortly") \
     X(READ_ONLY_SERVER, ReadOnly, "a call that writes reached a read-only server (a hot standby): send it to the primary") \

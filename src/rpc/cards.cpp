@@ -12,6 +12,7 @@
 #include "common/card_life.hpp"
 #include "common/movements.hpp"
 #include "common/passwords.hpp"
+#include "common/points.hpp"
 #include "common/request_keys.hpp"
 #include "core/errors.hpp"
 #include "core/fingerprint.hpp"
@@ -288,27 +289,15 @@ MPS_ENTRY(mps_update_points_and_level, p_card_id, p_delta_points, p_reason) {
     if (!card) fail(err::CARD_NOT_FOUND, "No card with this id.");
     if (!earns_points(card->type))
         fail(err::CARD_TYPE_MISMATCH, "A " + std::string(label(card->type)) + " card has no points.");
-    const int64_t after = card->points + *delta;
-    if (after < 0)
-        fail(err::INSUFFICIENT_POINTS, "The card has " + std::to_string(card->points) + " points; it cannot lose " +
-                                           std::to_string(-int64_t(*delta)) + ".");
-    static Statement stmt(
-        SPI_OK_SELECT,
-        "WITH c AS (UPDATE app.member_cards c SET points = $3, level = l.level, discount = l.discount, updated_at = now()"
-        "             FROM app.membership_levels l"
-        "            WHERE c.id = $1 AND l.min_points <= $3 AND (l.max_points IS NULL OR l.max_points >= $3)"
-        "           RETURNING c.id, c.points, c.level, c.discount),"
-        " p AS (INSERT INTO app.point_ledger (card_id, delta, balance_before, balance_after, reason, actor_user_id)"
-        "       SELECT id, $2, $3 - $2, $3, $4, $5 FROM c)"
-        "SELECT id, points, level, discount FROM c",
-        {UUIDOID, INT8OID, INT8OID, TEXTOID, UUIDOID});
-    SpiResult r = spi.run(stmt, {p_uuid(card_id), p_int64(*delta), p_int64(after), p_text(reason),
-                                 p_opt_uuid(caller.user_id)});
-    if (r.empty()) throw std::runtime_error("membership ladder has no level for the card's points");
+    PointsChange change;
+    change.card = &*card;
+    change.delta = *delta;
+    change.reason = reason;
+    const PointsApplied applied = apply_points_change(spi, caller, change);
     audit(spi, caller, "card.points", "card", format_uuid(card_id),
-          JsonObject().add("delta", int64_t(*delta)).add("points_after", after).add("reason", reason));
+          JsonObject().add("delta", int64_t(*delta)).add("points_after", applied.points).add("reason", reason));
     TableResult out(args.fcinfo());
-    out.add({r[0].cell(1), r[0].cell(2), r[0].cell(3), r[0].cell(4)});
+    out.add({p_uuid(card_id), p_int64(applied.points), p_int32(applied.level), p_thousandths(applied.discount)});
     spi.finish();
     return Datum(0);
 }

@@ -74,6 +74,22 @@ const char* const kLedgerChecks[] = {
     "    ON c.points >= l.min_points AND (l.max_points IS NULL OR c.points <= l.max_points)"
     " WHERE c.card_type IN ('standard', 'prepaid')"
     "   AND (l.level IS NULL OR c.level <> l.level OR c.discount <> l.discount)",
+    // loyalty cards have no ladder level: their points never change level or discount
+    "SELECT 'card_level', c.id::text, format('%s card with level %s, discount %s', c.card_type, c.level, c.discount)"
+    "  FROM app.member_cards c"
+    " WHERE c.card_type IN ('organization', 'merchant') AND (c.level <> 0 OR c.discount <> 1.000)",
+    // a points transaction's sign follows its kind: earn adds, redeem and expire take
+    "SELECT 'point_ledger_kind', l.id::text, format('%s of %s points', l.kind, l.delta)"
+    "  FROM app.point_ledger l"
+    " WHERE (l.kind = 'earn' AND l.delta < 0) OR (l.kind IN ('redeem', 'expire') AND l.delta > 0)",
+    // an organisation's member_count is its active verified memberships
+    "SELECT 'organization_member_count', o.id::text,"
+    "       format('member_count %s but %s active verified memberships', o.member_count, COALESCE(m.n, 0))"
+    "  FROM app.organizations o"
+    "  LEFT JOIN (SELECT organization_id, count(*) AS n FROM app.user_organizations"
+    "              WHERE is_active AND verification_status = 'verified' GROUP BY organization_id) m"
+    "    ON m.organization_id = o.id"
+    " WHERE o.member_count <> COALESCE(m.n, 0)",
     // every transaction has its tx_registry row, and every registry row its transaction
     "SELECT 'tx_registry', t.tx_no, 'transaction has no matching tx_registry row'"
     "  FROM app.transactions t"

@@ -12,7 +12,7 @@ SELECT plan(34);
 \set alice_user a11ce000-0000-4000-8000-000000000001
 \set bob_user b0b00000-0000-4000-8000-000000000002
 \set admin_user ad000000-0000-4000-8000-000000000004
-INSERT INTO app.admin_users (user_id, note) VALUES (:'admin_user', 'pgTAP 24_wallet_authz');
+INSERT INTO app.admin_users (user_id, note) VALUES (:'admin_user', 'pgTAP 26_wallet_authz');
 INSERT INTO app.member_profiles (user_id, name) VALUES (:'alice_user', 'Alice'), (:'bob_user', 'Bob');
 SELECT c.id AS alice_card, c.card_no AS alice_card_no FROM app.member_cards c
   JOIN app.member_profiles p ON p.id = c.owner_member_id WHERE p.user_id = :'alice_user' \gset
