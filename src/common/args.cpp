@@ -91,6 +91,11 @@ Uuid required_uuid_arg(const pg::Args& args, int n) {
     return pg::uuid_value(args.datum(n));
 }
 
+std::optional<Uuid> optional_uuid_arg(const pg::Args& args, int n) {
+    if (!args.has(n)) return std::nullopt;
+    return pg::uuid_value(args.datum(n));
+}
+
 std::optional<int32_t> optional_int32_arg(const pg::Args& args, int n) {
     if (!args.has(n)) return std::nullopt;
     return DatumGetInt32(args.datum(n));

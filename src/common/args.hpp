@@ -33,6 +33,8 @@ std::optional<std::string> note_arg(const pg::Args& args, int n, size_t max_len)
 std::optional<std::string> raw_text_arg(const pg::Args& args, int n);
 
 Uuid required_uuid_arg(const pg::Args& args, int n);
+// A uuid argument: NULL -> nullopt.
+std::optional<Uuid> optional_uuid_arg(const pg::Args& args, int n);
 
 // A non-zero signed amount (a balance correction) of at most 9999999999.99 either way, in cents.
 int64_t signed_amount_arg(const pg::Args& args, int n);

@@ -19,11 +19,6 @@ using namespace mps::common;
 
 namespace {
 
-std::optional<Uuid> optional_uuid(const Args& args, int n) {
-    if (!args.has(n)) return std::nullopt;
-    return uuid_value(args.datum(n));
-}
-
 // A loyalty card as seed 003 lists it (c = app.member_cards, o / m its organisation and
 // merchant, LEFT JOINed).
 #define MPS_LOYALTY_CARD_JSON                                                                                   \
@@ -37,9 +32,9 @@ std::optional<Uuid> optional_uuid(const Args& args, int n) {
 }  // namespace
 
 MPS_ENTRY(mps_create_merchant_card, p_user_id, p_organization_id, p_merchant_id, p_qr_data) {
-    const std::optional<Uuid> user_id = optional_uuid(args, p_user_id);
-    const std::optional<Uuid> asked_org = optional_uuid(args, p_organization_id);
-    const std::optional<Uuid> asked_merchant = optional_uuid(args, p_merchant_id);
+    const std::optional<Uuid> user_id = optional_uuid_arg(args, p_user_id);
+    const std::optional<Uuid> asked_org = optional_uuid_arg(args, p_organization_id);
+    const std::optional<Uuid> asked_merchant = optional_uuid_arg(args, p_merchant_id);
     const std::optional<std::string> text = optional_text_arg(args, p_qr_data, 512);
     if (!text) fail(err::INVALID_MERCHANT_QR, "p_qr_data (the scanned merchant QR code) is required.");
     const std::optional<MerchantQr> qr = parse_merchant_qr(*text);
@@ -86,8 +81,8 @@ MPS_ENTRY(mps_create_merchant_card, p_user_id, p_organization_id, p_merchant_id,
 }
 
 MPS_ENTRY(mps_get_user_membership_cards, p_user_id, p_organization_id, p_card_type) {
-    const std::optional<Uuid> user_id = optional_uuid(args, p_user_id);
-    const std::optional<Uuid> org_id = optional_uuid(args, p_organization_id);
+    const std::optional<Uuid> user_id = optional_uuid_arg(args, p_user_id);
+    const std::optional<Uuid> org_id = optional_uuid_arg(args, p_organization_id);
     const std::optional<std::string> type = optional_text_arg(args, p_card_type, 16);
     if (type && *type != "organization" && *type != "merchant")
         fail(err::INVALID_ARGUMENT, "p_card_type must be organization or merchant.");

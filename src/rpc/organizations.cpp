@@ -57,11 +57,6 @@ std::optional<std::string> member_number_arg(const Args& args, int n) {
     return v;
 }
 
-std::optional<Uuid> optional_uuid(const Args& args, int n) {
-    if (!args.has(n)) return std::nullopt;
-    return uuid_value(args.datum(n));
-}
-
 // The organisation row as JSON.
 Value organization_json(Spi& spi, const Uuid& id) {
     static Statement stmt(SPI_OK_SELECT, "SELECT " MPS_ORGANIZATION_JSON " FROM app.organizations o WHERE o.id = $1",
@@ -205,7 +200,7 @@ MPS_ENTRY(mps_set_organization_admin, p_organization_id, p_user_id, p_active) {
 MPS_ENTRY(mps_join_organization, p_organization_id, p_verification_data, p_user_id) {
     const Uuid id = required_uuid_arg(args, p_organization_id);
     const std::optional<Datum> data = json_arg(args, p_verification_data, JsonShape::Object, kVerificationLimit);
-    const std::optional<Uuid> user_id = optional_uuid(args, p_user_id);
+    const std::optional<Uuid> user_id = optional_uuid_arg(args, p_user_id);
 
     Caller caller = current_caller();
     Spi spi;
@@ -313,7 +308,7 @@ MPS_ENTRY(mps_review_organization_member, p_organization_id, p_member_id, p_veri
 
 MPS_ENTRY(mps_leave_organization, p_organization_id, p_user_id) {
     const Uuid id = required_uuid_arg(args, p_organization_id);
-    const std::optional<Uuid> user_id = optional_uuid(args, p_user_id);
+    const std::optional<Uuid> user_id = optional_uuid_arg(args, p_user_id);
 
     Caller caller = current_caller();
     Spi spi;
@@ -336,7 +331,7 @@ MPS_ENTRY(mps_leave_organization, p_organization_id, p_user_id) {
 
 MPS_ENTRY(mps_switch_organization, p_organization_id, p_user_id) {
     const Uuid id = required_uuid_arg(args, p_organization_id);
-    const std::optional<Uuid> user_id = optional_uuid(args, p_user_id);
+    const std::optional<Uuid> user_id = optional_uuid_arg(args, p_user_id);
 
     Caller caller = current_caller();
     Spi spi;
@@ -381,7 +376,7 @@ MPS_ENTRY(mps_switch_organization, p_organization_id, p_user_id) {
 }
 
 MPS_ENTRY(mps_get_user_organizations, p_user_id) {
-    const std::optional<Uuid> user_id = optional_uuid(args, p_user_id);
+    const std::optional<Uuid> user_id = optional_uuid_arg(args, p_user_id);
     Caller caller = current_caller();
     Spi spi;
     const Uuid member_id = acting_member(spi, caller, user_id, "list organisations");
@@ -402,7 +397,7 @@ MPS_ENTRY(mps_get_organization_members, p_organization_id, p_verification_status
     if (status && *status != "pending" && *status != "verified" && *status != "rejected")
         fail(err::INVALID_ARGUMENT, "p_verification_status must be pending, verified or rejected.");
     const int32_t limit = page_limit_arg(args, p_limit);
-    const std::optional<Uuid> after = optional_uuid(args, p_after_member_id);
+    const std::optional<Uuid> after = optional_uuid_arg(args, p_after_member_id);
 
     Caller caller = current_caller();
     Spi spi;

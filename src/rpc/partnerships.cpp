@@ -20,11 +20,6 @@ using namespace mps::common;
 
 namespace {
 
-std::optional<Uuid> optional_uuid(const Args& args, int n) {
-    if (!args.has(n)) return std::nullopt;
-    return uuid_value(args.datum(n));
-}
-
 // Raises PERMISSION_DENIED unless the caller is an owner/manager of the merchant or a platform
 // administrator; MERCHANT_NOT_FOUND_OR_INACTIVE (to them) when there is no such merchant.
 void require_merchant_manager(Spi& spi, const Caller& caller, const Uuid& merchant_id) {
@@ -127,8 +122,8 @@ MPS_ENTRY(mps_verify_merchant_qr, p_qr_data, p_organization_id, p_user_id) {
     if (!qr)
         fail(err::INVALID_MERCHANT_QR, "The scanned text is not a merchant QR code.",
              "A merchant code reads vitaglobal://merchant/<code>/location/<number>.");
-    const std::optional<Uuid> asked_org = optional_uuid(args, p_organization_id);
-    const std::optional<Uuid> user_id = optional_uuid(args, p_user_id);
+    const std::optional<Uuid> asked_org = optional_uuid_arg(args, p_organization_id);
+    const std::optional<Uuid> user_id = optional_uuid_arg(args, p_user_id);
 
     Caller caller = current_caller();
     Spi spi;

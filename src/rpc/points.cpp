@@ -39,11 +39,6 @@ int64_t points_arg(const Args& args, int n, const char* name) {
     return *v;
 }
 
-std::optional<Uuid> optional_uuid_arg(const Args& args, int n) {
-    if (!args.has(n)) return std::nullopt;
-    return required_uuid_arg(args, n);
-}
-
 // The ledger row as the RPCs answer it; replayed: an idempotent retry's answer.
 Value ledger_result(Spi& spi, int64_t ledger_id, bool replayed) {
     static Statement stmt(SPI_OK_SELECT,
