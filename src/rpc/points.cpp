@@ -89,9 +89,7 @@ void require_staff_may_change(Spi& spi, const Caller& caller, const LockedCard& 
     if (!owner.organization_active) fail(err::ORGANIZATION_NOT_ACTIVE, "The card's organisation is deactivated.");
     static Statement partner(SPI_OK_SELECT,
                              "SELECT 1 FROM app.organization_merchant_partnerships p"
-                             " WHERE p.organization_id = $1 AND p.merchant_id = $2 AND p.is_active"
-                             "   AND (p.start_date IS NULL OR p.start_date <= (clock_timestamp() AT TIME ZONE $3)::date)"
-                             "   AND (p.end_date IS NULL OR p.end_date >= (clock_timestamp() AT TIME ZONE $3)::date)",
+                             " WHERE p.organization_id = $1 AND p.merchant_id = $2 AND " MPS_PARTNERSHIP_LIVE("$3"),
                              {UUIDOID, UUIDOID, TEXTOID});
     if (spi.run(partner, {p_uuid(*owner.organization_id), p_uuid(merchant_id),
                           p_text(settlement_time_zone ? settlement_time_zone : "UTC")})

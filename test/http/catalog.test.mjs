@@ -580,82 +580,6 @@ const CASES = [
     mayNot: async () => denied('a member reads another\'s point ledger')(await c.bob.rpc('get_point_ledger', { p_card_id: c.aliceCard })),
   },
   {
-    fn: 'update_card_points',
-    may: async () => {
-      // Alice's loyalty card at SHOP, written as the superuser (the loyalty card RPCs are being
-      // written on another branch).
-      c.aliceLoyalty = (await db.query(`INSERT INTO app.member_cards (card_no, card_type, owner_member_id, loyalty_merchant_id)
-          VALUES (sec.new_card_no('merchant'), 'merchant', $1, $2) RETURNING id`, [c.aliceMember, c.shopId])).rows[0].id;
-      const args = { p_card_id: c.aliceLoyalty, p_points_change: 50, p_transaction_type: 'earn', p_description: '消费获得积分',
-        p_merchant_id: c.shopId, p_reference_id: `order-${S}` };
-      const data = ok(await c.cashier.rpc('update_card_points', args), 'update_card_points');
-      assert.deepEqual(Object.keys(data).sort(), ['card_id', 'created_at', 'description', 'ledger_id', 'merchant_id', 'points',
-        'points_change', 'reference_id', 'replayed', 'success', 'transaction_type']);
-      assert.deepEqual([data.success, data.points, data.points_change, data.transaction_type, data.replayed], [true, 50, 50, 'earn', false]);
-      const again = ok(await c.cashier.rpc('update_card_points', args), 'update_card_points again');
-      assert.deepEqual([again.ledger_id, again.points, again.replayed], [data.ledger_id, 50, true], 'a retry: the original row');
-    },
-    mayNot: async () => refusedAs(await c.alice.rpc('update_card_points', {
-      p_card_id: c.aliceLoyalty, p_points_change: 1000, p_transaction_type: 'earn', p_merchant_id: c.shopId,
-    }), { ...permissionDenied, details: 'The caller is not staff of a merchant with this id.' }, 'a member earns points for itself'),
-    extra: async () => {
-      refusedAs(await c.cashier.rpc('update_card_points', {
-        p_card_id: c.aliceLoyalty, p_points_change: 60, p_transaction_type: 'earn', p_merchant_id: c.shopId, p_reference_id: `order-${S}`,
-      }), { status: 409, code: 'PT409', message: 'POINTS_REFERENCE_REUSED' }, 'the same reference with other points');
-      refusedAs(await c.cashier.rpc('update_card_points', {
-        p_card_id: c.aliceLoyalty, p_points_change: 10, p_transaction_type: 'transfer', p_merchant_id: c.shopId,
-      }), { status: 400, code: '22023', message: 'INVALID_ARGUMENT', hint: 'Call app.transfer_points(p_from_card_id, p_to_card_id, p_points).' },
-      'a transfer through update_card_points');
-    },
-  },
-  {
-    fn: 'transfer_points',
-    may: async () => {
-      const data = ok(await c.alice.rpc('transfer_points', { p_from_card_id: c.aliceLoyalty, p_to_card_id: c.aliceCard, p_points: 5 }),
-        'transfer_points');
-      assert.deepEqual(Object.keys(data).sort(), ['created_at', 'from_card_id', 'from_ledger_id', 'from_points', 'points',
-        'reference_id', 'replayed', 'success', 'to_card_id', 'to_ledger_id', 'to_points']);
-      assert.deepEqual([data.success, data.points, data.from_points], [true, 5, 45]);
-    },
-    mayNot: async () => refusedAs(await c.bob.rpc('transfer_points', { p_from_card_id: c.aliceLoyalty, p_to_card_id: c.bobCard, p_points: 1 }),
-      { ...permissionDenied, details: 'Points move only between two cards the caller owns.' }, 'another member\'s card as the source'),
-  },
-  {
-    fn: 'get_organization_analytics',
-    may: async () => {
-      // An organisation administered by a fresh user, written as the superuser (its RPCs are
-      // being written on another branch).
-      const adminUser = newUserId();
-      c.orgId = (await db.query(`INSERT INTO app.organizations (name, display_name_zh, display_name_en, slug, region)
-          VALUES ('Catalog CSSA', '目录学联', 'Catalog CSSA', $1, 'US-NY') RETURNING id`, [`catalog-${S}`.toLowerCase()])).rows[0].id;
-      await db.query('INSERT INTO app.organization_admins (organization_id, user_id) VALUES ($1, $2)', [c.orgId, adminUser]);
-      const data = ok(await (await asUser(adminUser)).rpc('get_organization_analytics', { p_organization_id: c.orgId, p_months: 2 }),
-        'get_organization_analytics');
-      assert.deepEqual(Object.keys(data).sort(), ['activity_30d', 'cards', 'member_growth', 'members', 'months', 'organization_id',
-        'partner_merchants', 'points', 'time_zone']);
-      assert.equal(data.member_growth.length, 2);
-    },
-    mayNot: async () => refusedAs(await c.alice.rpc('get_organization_analytics', { p_organization_id: c.orgId }),
-      { ...permissionDenied, details: 'Only the organisation\'s administrators may read its analytics.' }, 'a member'),
-    extra: async () => refusedAs(await c.service.rpc('get_organization_analytics', { p_organization_id: ZERO_UUID }),
-      { status: 404, code: 'PT404', message: 'ORGANIZATION_NOT_FOUND' }, 'an unknown organisation'),
-  },
-  {
-    fn: 'get_merchant_analytics',
-    may: async () => {
-      const data = ok(await c.owner.rpc('get_merchant_analytics', { p_merchant_id: c.shopId }), 'get_merchant_analytics');
-      assert.deepEqual(Object.keys(data).sort(), ['active_users_30d', 'cards', 'members_by_organization', 'merchant_id', 'months',
-        'points', 'time_zone']);
-      assert.deepEqual([data.months, data.cards.issued, data.cards.by_month.length], [12, 1, 12]);
-      // Alice's 50 loyalty points at SHOP and the points of the payments there.
-      assert.ok(data.points.earned >= 50 && data.points.earned_count >= 2, JSON.stringify(data.points));
-    },
-    mayNot: async () => refusedAs(await c.cashier.rpc('get_merchant_analytics', { p_merchant_id: c.shopId }),
-      { ...permissionDenied, details: 'Only an owner or manager of the merchant reads its analytics.' }, 'a cashier'),
-    extra: async () => refusedAs(await c.owner.rpc('get_merchant_analytics', { p_merchant_id: c.shopId, p_months: 37 }),
-      { status: 400, code: '22023', message: 'INVALID_ARGUMENT' }, 'p_months out of bounds'),
-  },
-  {
     fn: 'failure_log_status',
     may: async () => rowsWithKeys(ok(await c.service.rpc('failure_log_status', {}, { get: true }), 'failure_log_status (GET)'),
       ['collecting', 'reason', 'database', 'queue_capacity', 'queued', 'enqueued', 'written', 'dropped', 'write_errors',
@@ -860,6 +784,7 @@ const CASES = [
       const data = ok(await c.carol.rpc('create_merchant_card', { p_qr_data: `vitaglobal://merchant/${c.shop}/location/001` }),
         'create_merchant_card');
       assert.deepEqual([data.success, data.created, data.card.card_type, data.card.merchant.code], [true, true, 'merchant', c.shop]);
+      c.carolLoyalty = data.card.id;
     },
     mayNot: async () => denied('creating a card for another')(await c.bob.rpc('create_merchant_card', {
       p_user_id: c.carolMember, p_qr_data: `vitaglobal://merchant/${c.shop}/location/001`,
@@ -993,6 +918,75 @@ const CASES = [
       p_device_library_identifier: c.device, p_pass_type_identifier: c.pass.passTypeIdentifier, p_serial_number: c.pass.serialNumber,
       p_authentication_token: c.pass.authenticationToken,
     }), noGrant('wallet_unregister_device', 403), 'a member unregisters a device'),
+  },
+  {
+    fn: 'update_card_points',
+    may: async () => {
+      // Carol's loyalty card at SHOP (create_merchant_card above).
+      const args = { p_card_id: c.carolLoyalty, p_points_change: 50, p_transaction_type: 'earn', p_description: '消费获得积分',
+        p_merchant_id: c.shopId, p_reference_id: `order-${S}` };
+      const data = ok(await c.cashier.rpc('update_card_points', args), 'update_card_points');
+      assert.deepEqual(Object.keys(data).sort(), ['card_id', 'created_at', 'description', 'ledger_id', 'merchant_id', 'points',
+        'points_change', 'reference_id', 'replayed', 'success', 'transaction_type']);
+      assert.deepEqual([data.success, data.points, data.points_change, data.transaction_type, data.replayed], [true, 50, 50, 'earn', false]);
+      const again = ok(await c.cashier.rpc('update_card_points', args), 'update_card_points again');
+      assert.deepEqual([again.ledger_id, again.points, again.replayed], [data.ledger_id, 50, true], 'a retry: the original row');
+    },
+    mayNot: async () => refusedAs(await c.carol.rpc('update_card_points', {
+      p_card_id: c.carolLoyalty, p_points_change: 1000, p_transaction_type: 'earn', p_merchant_id: c.shopId,
+    }), { ...permissionDenied, details: 'The caller is not staff of a merchant with this id.' }, 'a member earns points for itself'),
+    extra: async () => {
+      refusedAs(await c.cashier.rpc('update_card_points', {
+        p_card_id: c.carolLoyalty, p_points_change: 60, p_transaction_type: 'earn', p_merchant_id: c.shopId, p_reference_id: `order-${S}`,
+      }), { status: 409, code: 'PT409', message: 'POINTS_REFERENCE_REUSED' }, 'the same reference with other points');
+      refusedAs(await c.cashier.rpc('update_card_points', {
+        p_card_id: c.carolLoyalty, p_points_change: 10, p_transaction_type: 'transfer', p_merchant_id: c.shopId,
+      }), { status: 400, code: '22023', message: 'INVALID_ARGUMENT', hint: 'Call app.transfer_points(p_from_card_id, p_to_card_id, p_points).' },
+      'a transfer through update_card_points');
+    },
+  },
+  {
+    fn: 'transfer_points',
+    may: async () => {
+      const data = ok(await c.carol.rpc('transfer_points', { p_from_card_id: c.carolLoyalty, p_to_card_id: c.carolCard, p_points: 5 }),
+        'transfer_points');
+      assert.deepEqual(Object.keys(data).sort(), ['created_at', 'from_card_id', 'from_ledger_id', 'from_points', 'points',
+        'reference_id', 'replayed', 'success', 'to_card_id', 'to_ledger_id', 'to_points']);
+      assert.deepEqual([data.success, data.points, data.from_points], [true, 5, 45]);
+    },
+    mayNot: async () => refusedAs(await c.bob.rpc('transfer_points', { p_from_card_id: c.carolLoyalty, p_to_card_id: c.bobCard, p_points: 1 }),
+      { ...permissionDenied, details: 'Points move only between two cards the caller owns.' }, 'another member\'s card as the source'),
+  },
+  {
+    fn: 'get_organization_analytics',
+    may: async () => {
+      // The organisation of the cases above, by its administrator.
+      const data = ok(await c.orgAdmin.rpc('get_organization_analytics', { p_organization_id: c.org, p_months: 2 }),
+        'get_organization_analytics');
+      assert.deepEqual(Object.keys(data).sort(), ['activity_30d', 'cards', 'member_growth', 'members', 'months', 'organization_id',
+        'partner_merchants', 'points', 'time_zone']);
+      assert.equal(data.member_growth.length, 2);
+      assert.deepEqual([data.members.verified, data.partner_merchants.active], [1, 1], JSON.stringify([data.members, data.partner_merchants]));
+    },
+    mayNot: async () => refusedAs(await c.alice.rpc('get_organization_analytics', { p_organization_id: c.org }),
+      { ...permissionDenied, details: 'Only the organisation\'s administrators may read its analytics.' }, 'a member'),
+    extra: async () => refusedAs(await c.service.rpc('get_organization_analytics', { p_organization_id: ZERO_UUID }),
+      { status: 404, code: 'PT404', message: 'ORGANIZATION_NOT_FOUND' }, 'an unknown organisation'),
+  },
+  {
+    fn: 'get_merchant_analytics',
+    may: async () => {
+      const data = ok(await c.owner.rpc('get_merchant_analytics', { p_merchant_id: c.shopId }), 'get_merchant_analytics');
+      assert.deepEqual(Object.keys(data).sort(), ['active_users_30d', 'cards', 'members_by_organization', 'merchant_id', 'months',
+        'points', 'time_zone']);
+      assert.deepEqual([data.months, data.cards.issued, data.cards.by_month.length], [12, 1, 12]);
+      // Carol's 50 loyalty points at SHOP and the points of the payments there.
+      assert.ok(data.points.earned >= 50 && data.points.earned_count >= 2, JSON.stringify(data.points));
+    },
+    mayNot: async () => refusedAs(await c.cashier.rpc('get_merchant_analytics', { p_merchant_id: c.shopId }),
+      { ...permissionDenied, details: 'Only an owner or manager of the merchant reads its analytics.' }, 'a cashier'),
+    extra: async () => refusedAs(await c.owner.rpc('get_merchant_analytics', { p_merchant_id: c.shopId, p_months: 37 }),
+      { status: 400, code: '22023', message: 'INVALID_ARGUMENT' }, 'p_months out of bounds'),
   },
   {
     fn: 'verify_ledger',
