@@ -135,5 +135,43 @@ COMMIT;
 SELECT tx_type, final_amount, reason FROM app.transactions WHERE card_id = :'voucher' ORDER BY final_amount DESC;
 SELECT card_no, status, balance FROM app.member_cards WHERE id = :'voucher';
 
-\echo '== 15. Ledger checker: no rows means every invariant holds'
+\echo '== 15. Seed 003: Columbia CSSA; Alice joins, its administrator verifies her (she gets the organisation card)'
+\set cssa_admin '00000000-0000-4000-8000-0000000c55a0'
+SELECT app.create_organization('Columbia CSSA', '哥伦比亚大学中国学生学者联谊会',
+         'Columbia Chinese Students and Scholars Association', 'columbia-cssa', 'US-NY',
+         p_brand_colors => '{"primary": "#1E40AF", "secondary": "#DBEAFE"}') AS cssa \gset
+SELECT app.set_organization_admin(:'cssa', :'cssa_admin') AS appointed;
+BEGIN;
+SET LOCAL ROLE authenticated;
+SELECT set_config('request.jwt.claims', json_build_object('sub', :'alice', 'role', 'authenticated')::text, true) \gset
+SELECT app.join_organization(:'cssa', '{"student_id": "cu-2024-001"}') ->> 'verification_status' AS applied;
+COMMIT;
+BEGIN;
+SET LOCAL ROLE authenticated;
+SELECT set_config('request.jwt.claims', json_build_object('sub', :'cssa_admin', 'role', 'authenticated')::text, true) \gset
+SELECT r ->> 'verification_status' AS status, r ->> 'member_number' AS member_number, r ->> 'is_current' AS current
+  FROM app.review_organization_member(:'cssa', :'member_id', 'verified', 'premium', 'CSSA2024001') r;
+COMMIT;
+
+\echo '== 16. The coffee shop partners with Columbia (10 % off); Alice scans its counter code and takes its card'
+SELECT app.set_partnership(:'cssa', :'merchant_id', 'premium', 10, '["free upsize"]') ->> 'discount_rate' AS discount_rate;
+BEGIN;
+SET LOCAL ROLE authenticated;
+SELECT set_config('request.jwt.claims', json_build_object('sub', :'alice', 'role', 'authenticated')::text, true) \gset
+SELECT r ->> 'has_permission' AS has_permission, r #>> '{merchant,name}' AS merchant,
+       r #>> '{partnership_info,discount_rate}' AS rate
+  FROM app.verify_merchant_qr('vitaglobal://merchant/COFFEE01/location/001') r;
+SELECT r ->> 'created' AS created, r #>> '{card,card_type}' AS card_type, r #>> '{card,card_number}' AS card_number
+  FROM app.create_merchant_card(p_qr_data => 'vitaglobal://merchant/COFFEE01/location/001') r;
+SELECT qr_plain AS partner_qr FROM app.rotate_card_qr(:'card_id') \gset
+COMMIT;
+
+\echo '== 17. Alice pays 50.00 there: the better of her level''s discount (none yet) and her organisation''s 10 %, never both'
+BEGIN;
+SET LOCAL ROLE authenticated;
+SELECT set_config('request.jwt.claims', json_build_object('sub', :'staff', 'role', 'authenticated')::text, true) \gset
+SELECT tx_no, final_amount, discount, discount_source FROM app.merchant_charge_by_qr('COFFEE01', :'partner_qr', 50.00, 'flat white');
+COMMIT;
+
+\echo '== 18. Ledger checker: no rows means every invariant holds'
 SELECT * FROM app.verify_ledger();
