@@ -10,9 +10,11 @@
 #   2. fuzz            test/fuzz/fuzz.mjs: every function of schema app (from pg_proc) with random
 #                      and adversarial arguments as every API role; no crash, every failure
 #                      catalogued or a PostgreSQL input error, the ledger clean;
-#   3. memory          test/fuzz/memory.mjs: one backend's anonymous RSS (/proc) over 100 000 calls.
+#   3. memory          test/fuzz/memory.mjs: one backend's anonymous RSS (/proc) over 100 000 calls
+#                      (30 000 in the short run), growth after the warm-up bounded.
 # `bash test/reliability.sh` is the long run (8 clients, 50 000 operations, 5 kills, 1 000 000 fuzz
-# calls); `bash test/reliability.sh --short` the test layer's (about a minute). Every knob is an
+# calls; about 15 minutes); `bash test/reliability.sh --short` the test layer's (4 clients, 3 000
+# operations, 2 kills, 12 000 fuzz calls; under a minute). Every knob is an
 # environment variable (MPS_REL_CLIENTS, MPS_REL_OPS, MPS_REL_KILLS, MPS_REL_TERMINATIONS,
 # MPS_REL_BACKEND_KILLS, MPS_REL_DROP, MPS_REL_FUZZ_CALLS, MPS_REL_MEMORY_CALLS, MPS_REL_SEED);
 # the seed is printed: MPS_REL_SEED=<seed> replays the same choices (timing still differs).
@@ -23,7 +25,7 @@ root=$(pwd)
 
 if [ "${1:-}" = --short ]; then
   : "${MPS_REL_CLIENTS:=4}" "${MPS_REL_OPS:=3000}" "${MPS_REL_KILLS:=2}" "${MPS_REL_TERMINATIONS:=1}"
-  : "${MPS_REL_BACKEND_KILLS:=1}" "${MPS_REL_FUZZ_CALLS:=12000}" "${MPS_REL_MEMORY_CALLS:=100000}"
+  : "${MPS_REL_BACKEND_KILLS:=1}" "${MPS_REL_FUZZ_CALLS:=12000}" "${MPS_REL_MEMORY_CALLS:=30000}"
 else
   : "${MPS_REL_CLIENTS:=8}" "${MPS_REL_OPS:=50000}" "${MPS_REL_KILLS:=5}" "${MPS_REL_TERMINATIONS:=3}"
   : "${MPS_REL_BACKEND_KILLS:=2}" "${MPS_REL_FUZZ_CALLS:=1000000}" "${MPS_REL_MEMORY_CALLS:=100000}"
@@ -63,6 +65,14 @@ PGDATABASE=mps_load node test/load/driver.mjs --logs "$work/load" --clients "$MP
   --drop "$MPS_REL_DROP" --seed "$MPS_REL_SEED" || status=1
 PGDATABASE=mps_load node test/load/check.mjs --logs "$work/load" --server-log "$MPS_CLUSTER_DIR/server.log" \
   --log-offset "$offset" ${MPS_REL_SABOTAGE:+--sabotage "$MPS_REL_SABOTAGE"} || status=1
+
+echo "=== reliability 2/3: fuzz every RPC"
+offset=$(stat -c %s "$MPS_CLUSTER_DIR/server.log")
+PGDATABASE=mps_fuzz node test/fuzz/fuzz.mjs --calls "$MPS_REL_FUZZ_CALLS" --workers 2 --seed "$MPS_REL_SEED" \
+  --server-log "$MPS_CLUSTER_DIR/server.log" --log-offset "$offset" || status=1
+
+echo "=== reliability 3/3: one backend's memory over $MPS_REL_MEMORY_CALLS calls"
+PGDATABASE=mps_fuzz node test/fuzz/memory.mjs --calls "$MPS_REL_MEMORY_CALLS" --seed "$MPS_REL_SEED" || status=1
 
 [ $status -eq 0 ] || { echo "--- end of the server log"; tail -n 40 "$MPS_CLUSTER_DIR/server.log"; }
 exit $status

@@ -90,11 +90,19 @@ export function settings(role, claims, fn) {
  * JSON body PostgREST would answer (array of rows, or the scalar). A database error rejects with
  * the pg error (code = SQLSTATE); `err.committing` is true when the connection broke during
  * COMMIT (the outcome is unknown), `err.connection` when the error is not an SQL error at all.
- * `body` is the JSON object, or a string sent as the payload verbatim.
+ * `body` is the JSON object, or a string / Buffer sent as the payload verbatim.
  */
 export async function rpc(client, proc, role, claims, body) {
-  const keys = typeof body === 'string' ? Object.keys(safeParse(body)) : Object.keys(body);
+  const keys = typeof body === 'string' ? Object.keys(safeParse(body)) : Buffer.isBuffer(body) ? proc.params.map((p) => p.name) : Object.keys(body);
   const { sql, withPayload } = callSql(proc, keys);
+  const payload = typeof body === 'string' || Buffer.isBuffer(body) ? body : JSON.stringify(body);
+  const rows = await request(client, proc, role, claims, sql, withPayload ? [payload] : []);
+  return JSON.parse(rows[0].body);
+}
+
+/** The transaction of one request around any statement (the fuzzer's direct calls use it):
+ *  BEGIN (READ ONLY for STABLE/IMMUTABLE functions), the settings, the statement, COMMIT. */
+export async function request(client, proc, role, claims, sql, values) {
   const readOnly = proc.volatility !== 'v';
   let stage = 'begin';
   try {
@@ -103,11 +111,10 @@ export async function rpc(client, proc, role, claims, body) {
     try {
       const s = settings(role, claims, proc.name);
       await client.query(s.sql, s.values);
-      const payload = typeof body === 'string' ? body : JSON.stringify(body);
-      const { rows } = await client.query(sql, withPayload ? [payload] : []);
+      const { rows } = await client.query(sql, values);
       stage = 'commit';
       await client.query('COMMIT');
-      return JSON.parse(rows[0].body);
+      return rows;
     } catch (e) {
       if (stage !== 'commit' && isSqlError(e)) await client.query('ROLLBACK').catch(() => {});
       throw e;
