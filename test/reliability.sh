@@ -13,7 +13,7 @@
 #   3. memory          test/fuzz/memory.mjs: one backend's anonymous RSS (/proc) over 100 000 calls
 #                      (30 000 in the short run), growth after the warm-up bounded.
 # `bash test/reliability.sh` is the long run (8 clients, 50 000 operations, 5 kills, 1 000 000 fuzz
-# calls; about 15 minutes); `bash test/reliability.sh --short` the test layer's (4 clients, 3 000
+# calls; about 25 minutes); `bash test/reliability.sh --short` the test layer's (4 clients, 3 000
 # operations, 2 kills, 12 000 fuzz calls; under a minute). Every knob is an
 # environment variable (MPS_REL_CLIENTS, MPS_REL_OPS, MPS_REL_KILLS, MPS_REL_TERMINATIONS,
 # MPS_REL_BACKEND_KILLS, MPS_REL_DROP, MPS_REL_FUZZ_CALLS, MPS_REL_MEMORY_CALLS, MPS_REL_SEED);
