@@ -13,7 +13,10 @@
 #           (test/readme_install.sh: the README's steps for installing into an existing server,
 #           run as written), operations (test/operations.sh: a cluster of its own with pg_cron
 #           and mps preloaded), clients (test/clients.sh: supabase-js and curl over HTTP through
-#           the PostgREST-protocol front test/http/front.mjs, npm packages from the lock).
+#           the PostgREST-protocol front test/http/front.mjs, npm packages from the lock),
+#           reliability (test/reliability.sh --short: a cluster of its own; randomized load
+#           with server kills and the checks on the clients' logs, the fuzzer over every RPC, one
+#           backend's memory; the seed is printed for replay).
 #   MPS_TEST_LAYERS="pgtap dump_restore" runs only the named layers.
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -28,7 +31,7 @@ MPS_FSYNC=off mps_cluster_start || { echo "mps: could not start the test cluster
 
 logs=$(mktemp -d /tmp/mps-test-logs.XXXXXX)
 trap 'mps_cluster_stop; rm -rf "$logs"' EXIT
-layers=${MPS_TEST_LAYERS:-"unit regress isolation pgtap contract dump_restore upgrade replica readme_install operations clients"}
+layers=${MPS_TEST_LAYERS:-"unit regress isolation pgtap contract dump_restore upgrade replica readme_install operations clients reliability"}
 names=() results=() seconds=()
 
 # Runs one layer, its output going to the terminal and to $logs/<name>.log.
@@ -96,6 +99,11 @@ layer_clients() {
   bash test/clients.sh
 }
 
+# Its own cluster (killed and restarted under load): test/reliability.sh --short.
+layer_reliability() {
+  bash test/reliability.sh --short
+}
+
 for layer in $layers; do
   case $layer in
     regress)      run_layer regress layer_regress ;;
@@ -109,6 +117,7 @@ for layer in $layers; do
     readme_install) run_layer readme_install layer_readme_install ;;
     operations)   run_layer operations layer_operations ;;
     clients)      run_layer clients layer_clients ;;
+    reliability)  run_layer reliability layer_reliability ;;
     *) echo "mps: unknown test layer '$layer'" >&2; names+=("$layer"); results+=(FAIL); seconds+=(0) ;;
   esac
 done

@@ -114,7 +114,7 @@ SELECT app.generate_settlement(:'other', 't_plus_1', date_trunc('day', now()), d
 \echo :SQLSTATE
 SELECT app.generate_settlement(:'other', 'monthly', date_trunc('month', now()), date_trunc('month', now()) + interval '1 month');
 \echo :SQLSTATE
-SELECT app.generate_settlement(:'other', 'monthly', :'d1', :'d1'::timestamptz + interval '1 month');
+SELECT app.generate_settlement(:'other', 'monthly', :'d1'::timestamptz + interval '1 hour', :'d1'::timestamptz + interval '1 month');
 \echo :SQLSTATE
 SELECT app.generate_settlement(:'other', 'realtime', now() - interval '1 hour', now() + interval '1 hour');
 \echo :SQLSTATE
