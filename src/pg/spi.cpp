@@ -1,5 +1,15 @@
 #include "pg/spi.hpp"
 
+extern "C" {
+#include "access/relation.h"
+#include "catalog/pg_inherits.h"
+#include "access/xlog.h"
+#include "storage/bufmgr.h"
+#include "utils/inval.h"
+#include "utils/plancache.h"
+#include "utils/rel.h"
+}
+
 #include <cstring>
 #include <stdexcept>
 
@@ -34,8 +44,85 @@ SPIPlanPtr Statement::plan() {
         int rc = call([&] { return SPI_keepplan(prepared); });
         if (rc != 0) throw std::runtime_error("SPI_keepplan failed");
         plan_ = prepared;
+        runs_ = 0;
+        nsizes_ = measure(sizes_);
     }
     return plan_;
+}
+
+int Statement::measure(RelSize* out) const {
+    SPIPlanPtr plan = plan_;
+    return call([&] {
+        int n = 0;
+        ListCell* lc;
+        foreach (lc, SPI_plan_get_plan_sources(plan)) {
+            auto* source = static_cast<CachedPlanSource*>(lfirst(lc));
+            ListCell* rc;
+            foreach (rc, source->relationOids) {
+                const Oid rel = lfirst_oid(rc);
+                bool seen = false;
+                for (int i = 0; i < n; ++i) seen = seen || out[i].rel == rel;
+                if (seen || n == kMaxRels) continue;
+                // A partitioned table counts as the sum of its partitions; views and other
+                // relations without storage count as 0.
+                List* members = get_rel_relkind(rel) == RELKIND_PARTITIONED_TABLE
+                                    ? find_all_inheritors(rel, AccessShareLock, nullptr)
+                                    : list_make1_oid(rel);
+                BlockNumber blocks = 0;
+                ListCell* mc;
+                foreach (mc, members) {
+                    Relation r = try_relation_open(lfirst_oid(mc), AccessShareLock);
+                    if (r == nullptr) continue;
+                    if (RELKIND_HAS_STORAGE(r->rd_rel->relkind)) blocks += RelationGetNumberOfBlocks(r);
+                    relation_close(r, NoLock);
+                }
+                list_free(members);
+                out[n++] = {rel, blocks};
+            }
+        }
+        return n;
+    });
+}
+
+void Statement::left() {
+    --depth_;
+    ++runs_;
+    const bool check = runs_ % 1024 == 0 || (runs_ >= 16 && runs_ < 1024 && (runs_ & (runs_ - 1)) == 0);
+    if (!check || depth_ != 0 || plan_ == nullptr) return;
+    RelSize now[kMaxRels];
+    const int n = measure(now);
+    bool grown = false;
+    RelSize kept[kMaxRels];
+    for (int i = 0; i < n; ++i) {
+        kept[i] = now[i];
+        for (int j = 0; j < nsizes_; ++j)
+            if (sizes_[j].rel == now[i].rel) kept[i] = sizes_[j];
+        const BlockNumber before = kept[i].blocks;
+        if (now[i].blocks < before / 2) kept[i] = now[i];  // truncated: measured from here on
+        if (now[i].blocks < 2 * before || now[i].blocks < before + 4) continue;
+        kept[i] = now[i];
+        grown = true;
+        // A relcache invalidation of the grown relation: at the next command every plan that
+        // reads it is made again with its size of then — this statement's, but also the plans
+        // PostgreSQL keeps itself (foreign-key checks, PL/pgSQL), which seq-scan a table that
+        // was tiny when they were first made (creating 10^5 members in one transaction checked
+        // each card's owner by a sequential scan of member_profiles). Other backends get it at
+        // commit and re-plan once. A hot standby cannot send invalidations: there the statement
+        // only drops its own plan.
+        if (!RecoveryInProgress()) {
+            const Oid rel = now[i].rel;
+            call([&] { CacheInvalidateRelcacheByRelid(rel); });
+        }
+    }
+    for (int i = 0; i < n; ++i) sizes_[i] = kept[i];
+    nsizes_ = n;
+    if (!grown) return;
+    ++replans_;
+    if (RecoveryInProgress()) {
+        SPIPlanPtr stale = plan_;
+        plan_ = nullptr;
+        call([&] { return SPI_freeplan(stale); });
+    }
 }
 
 Datum Row::value(int col, bool* isnull) const {
@@ -158,11 +245,21 @@ SpiResult Spi::run(Statement& stmt, std::initializer_list<Value> params, long li
     }
     SPIPlanPtr plan = stmt.plan();
     bool read_only = read_only_;
-    int rc = call([&] { return SPI_execute_plan(plan, values, nulls, read_only, limit); });
+    stmt.entered();
+    int rc;
+    try {
+        rc = call([&] { return SPI_execute_plan(plan, values, nulls, read_only, limit); });
+    } catch (...) {
+        stmt.failed();
+        throw;
+    }
+    SPITupleTable* table = SPI_tuptable;
+    const uint64 processed = SPI_processed;
+    stmt.left();
     if (rc != stmt.expected_result())
         throw std::runtime_error(std::string("statement returned ") + SPI_result_code_string(rc) + ", expected " +
                                  SPI_result_code_string(stmt.expected_result()) + ": " + sql_head(stmt.sql()));
-    return SpiResult(*this, SPI_tuptable, SPI_processed);
+    return SpiResult(*this, table, processed);
 }
 
 void Spi::finish() {

@@ -39,14 +39,36 @@ public:
     int nargs() const noexcept { return nargs_; }
     int expected_result() const noexcept { return expected_; }
     const char* sql() const noexcept { return sql_; }
+    // Called by Spi::run around each execution. Plans that stay right: a kept generic plan is
+    // made with the relation sizes of the moment (a table of one page is read by a sequential
+    // scan) and PostgreSQL keeps it until something invalidates it, which rows added inside one
+    // transaction never do. So at the 16th, 32nd, ... 1024th execution and then every 1024th,
+    // the relations the statement names are measured; when one has grown to at least twice
+    // its size when last measured as grown (and by 4 pages or more), the relation's plans are
+    // invalidated (spi.cpp: PostgreSQL's own kept plans too) and made again at the next use.
+    void entered() noexcept { ++depth_; }
+    void failed() noexcept { --depth_; }
+    void left();
+    uint32_t replans() const noexcept { return replans_; }
 
 private:
+    struct RelSize {
+        Oid rel;
+        BlockNumber blocks;
+    };
+    static constexpr int kMaxRels = 24;
+    int measure(RelSize* out) const;  // the sizes of the plan's relations, now
     const char* sql_;
     Oid types_[kMaxParams];
     int nargs_;
     int expected_;
     Plan plan_kind_;
     SPIPlanPtr plan_ = nullptr;
+    uint32_t runs_ = 0;     // executions since preparation
+    uint32_t replans_ = 0;  // plans dropped because a relation grew
+    int depth_ = 0;         // executions in progress (a statement run again from inside itself)
+    int nsizes_ = 0;
+    RelSize sizes_[kMaxRels];
 };
 
 class Spi;
