@@ -93,9 +93,10 @@ BEGIN; :as_cashier
 SELECT * FROM app.merchant_refund_tx('MF_SHOP', (SELECT tx_no FROM tx WHERE label = 'p1'), 0.01);
 \echo :SQLSTATE
 ROLLBACK;
--- The refund rows: type refund, raw = final = the amount, pointing at the payment, at the
+-- The refund rows: type refund, raw = final = the amount, the payment's refunded total with
+-- this refund (the next refund's remainder is read there), pointing at the payment, at the
 -- payment's merchant and card, negative points.
-SELECT x.label, t.tx_type, t.status, t.raw_amount, t.final_amount, t.discount_applied, t.points_earned,
+SELECT x.label, t.tx_type, t.status, t.raw_amount, t.final_amount, t.refunded_after, t.discount_applied, t.points_earned,
        t.original_tx_id = (SELECT tx_id FROM tx WHERE label = 'p1') AS of_p1,
        t.merchant_id = :'shop_id' AS at_mf_shop, t.card_id = :'rita_card' AS to_rita, t.reason,
        t.actor_user_id = :'u_cashier' AS by_cashier
@@ -241,4 +242,11 @@ SELECT x.label, e.actor_role, (e.context ->> 'amount')::numeric AS amount,
  WHERE e.id > :audit_mark AND e.action = 'payment.refund'
  ORDER BY e.id;
 SELECT count(*) AS ledger_violations FROM app.verify_ledger();
+-- The checker proves the running totals: one that is off, and one on a payment, are reported
+-- (the tx_no is dated, so only its shape is shown).
+BEGIN;
+UPDATE app.transactions SET refunded_after = refunded_after + 0.01 WHERE id = (SELECT tx_id FROM tx WHERE label = 'r2');
+UPDATE app.transactions SET refunded_after = 1.00 WHERE id = (SELECT tx_id FROM tx WHERE label = 'p1');
+SELECT invariant, object_id ~ '^(PAY|REF)[0-9]{20}$' AS tx_no_shape, detail FROM app.verify_ledger() ORDER BY detail;
+ROLLBACK;
 DROP VIEW cards;

@@ -26,6 +26,10 @@ CREATE TABLE app.transactions (
     partner_organization_id uuid,
     -- (0.2.0) A payment's discount: the card's level, the corporate one, the partnership's, or none.
     discount_source   text CHECK (discount_source IN ('none', 'level', 'corporate', 'partnership')),
+    -- (0.2.0) A refund's: the payment's refunded total with this refund, so that the next
+    -- refund reads the remainder from the latest one (an index lookup) instead of summing them
+    -- all; NULL on every other row. app.verify_ledger() proves it is the running sum.
+    refunded_after    numeric(12,2),
     CHECK (tx_type = 'adjustment' OR (raw_amount > 0 AND final_amount >= 0)),
     CHECK (tx_type <> 'adjustment' OR (final_amount <> 0 AND raw_amount = abs(final_amount))),
     CHECK ((tx_type = 'refund') = (original_tx_id IS NOT NULL)),

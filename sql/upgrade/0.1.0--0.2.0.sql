@@ -420,3 +420,33 @@ CREATE TABLE app.wallet_registrations (
     PRIMARY KEY (card_id, device_library_identifier)
 );
 CREATE INDEX ON app.wallet_registrations (device_library_identifier);
+
+-- ---------------------------------------------------------------------------------------------
+-- Issue #15 (performance): a refund's remainder read from the latest refund, and two per-partition
+-- indexes no query or guarantee needs (sql/install/40_transactions.sql, 62_partitions.sql).
+-- ---------------------------------------------------------------------------------------------
+ALTER TABLE app.transactions ADD COLUMN refunded_after numeric(12,2);
+-- The running sum of each payment's refunds, in the order they were written (0.1.0's refunds
+-- took the payment's card lock one after another, so created_at then tx_no orders them).
+UPDATE app.transactions t SET refunded_after = s.total
+  FROM (SELECT id, created_at,
+               sum(final_amount) OVER (PARTITION BY original_tx_id ORDER BY created_at, tx_no
+                                       ROWS UNBOUNDED PRECEDING) AS total
+          FROM app.transactions WHERE tx_type = 'refund') s
+ WHERE t.id = s.id AND t.created_at = s.created_at;
+DO $$
+DECLARE
+  part regclass;
+  name text;
+BEGIN
+  FOR part, name IN SELECT h.inhrelid::regclass, c.relname
+                      FROM pg_catalog.pg_inherits h JOIN pg_catalog.pg_class c ON c.oid = h.inhrelid
+                     WHERE h.inhparent = 'app.transactions'::regclass
+  LOOP
+    EXECUTE format('DROP INDEX IF EXISTS app.%I, app.%I, app.%I',
+                   name || '_tx_no_key', name || '_status_idx', name || '_original_idx');
+    EXECUTE format('CREATE INDEX %I ON %s (original_tx_id, refunded_after) WHERE original_tx_id IS NOT NULL',
+                   name || '_original_idx', part);
+  END LOOP;
+END
+$$;

@@ -100,9 +100,10 @@ TxWritten record_transaction(Spi& spi, const Caller& caller, const TxWrite& tx) 
         " t AS ("
         "  INSERT INTO app.transactions (id, tx_no, tx_type, card_id, merchant_id, raw_amount, discount_applied,"
         "         final_amount, points_earned, status, reason, payment_method, external_order_id, idempotency_key,"
-        "         original_tx_id, actor_user_id, actor_role, tag, created_at, partner_organization_id, discount_source)"
+        "         original_tx_id, actor_user_id, actor_role, tag, created_at, partner_organization_id, discount_source,"
+        "         refunded_after)"
         "  SELECT $1, r.tx_no, $3::app.tx_type, $4, $5, $6, $7, $8, $9, 'completed', $10, $11, $12, $13, $14, $15, $16,"
-        "         $17, now(), $24, $25 FROM r"
+        "         $17, now(), $24, $25, $26 FROM r"
         "  RETURNING id, tx_no, card_id, created_at),"
         " p AS (INSERT INTO app.point_ledger (card_id, delta, balance_before, balance_after, tx_id, reason, "
         "actor_user_id)"
@@ -112,7 +113,7 @@ TxWritten record_transaction(Spi& spi, const Caller& caller, const TxWrite& tx) 
         "SELECT tx_no, created_at, (SELECT count(*) FROM c) FROM t",
         {UUIDOID,  TEXTOID, TEXTOID, UUIDOID, UUIDOID, NUMERICOID, NUMERICOID, NUMERICOID,
          INT8OID,  TEXTOID, TEXTOID, TEXTOID, TEXTOID, UUIDOID,    UUIDOID,    TEXTOID,
-         JSONBOID, INT8OID, INT8OID, TEXTOID, TEXTOID, NUMERICOID, JSONBOID, UUIDOID, TEXTOID});
+         JSONBOID, INT8OID, INT8OID, TEXTOID, TEXTOID, NUMERICOID, JSONBOID, UUIDOID, TEXTOID, NUMERICOID});
     JsonObject context;
     context.add("tx_type", label(tx.type))
         .add("card_id", tx.card_id)
@@ -150,7 +151,8 @@ TxWritten record_transaction(Spi& spi, const Caller& caller, const TxWrite& tx) 
                                      p_cents(tx.balance_after),
                                      p_jsonb(context.str()),
                                      p_opt_uuid(tx.partner_organization_id),
-                                     tx.discount_source ? p_text(tx.discount_source) : p_null()});
+                                     tx.discount_source ? p_text(tx.discount_source) : p_null(),
+                                     tx.refunded_after_cents ? p_cents(*tx.refunded_after_cents) : p_null()});
         if (r.empty()) continue;  // the number was taken: nothing was written, draw another
         if (r[0].integer(3) != 1) throw std::runtime_error("membership ladder has no level for the card's points");
         return {r[0].copy(1), r[0].timestamptz(2)};

@@ -72,6 +72,8 @@ struct TxWrite {
     std::optional<Uuid> partner_organization_id;
     // A payment's: where its discount came from (none, level, corporate, partnership).
     const char* discount_source = nullptr;
+    // A refund's: the payment's refunded total with this refund (the next refund reads it).
+    std::optional<int64_t> refunded_after_cents;
 };
 
 struct TxWritten {

@@ -45,6 +45,17 @@ const char* const kLedgerChecks[] = {
     " WHERE p.tx_type = 'payment'"
     "   AND (COALESCE(r.total, 0) > p.final_amount"
     "        OR (p.status = 'refunded') <> (p.final_amount > 0 AND COALESCE(r.total, 0) = p.final_amount))",
+    // a refund's refunded_after is the running sum of its payment's refunds up to it (each a
+    // different total), and no other row has one: the next refund reads its remainder there
+    "SELECT 'refund_running_total', r.tx_no,"
+    "       format('refunded_after %s, but the payment''s refunds up to it add up to %s', r.refunded_after, r.running)"
+    "  FROM (SELECT tx_no, refunded_after,"
+    "               sum(final_amount) OVER (PARTITION BY original_tx_id ORDER BY refunded_after) AS running"
+    "          FROM app.transactions WHERE tx_type = 'refund') r"
+    " WHERE r.refunded_after IS DISTINCT FROM r.running"
+    " UNION ALL "
+    "SELECT 'refund_running_total', t.tx_no, format('a %s with refunded_after %s', t.tx_type, t.refunded_after)"
+    "  FROM app.transactions t WHERE t.tx_type <> 'refund' AND t.refunded_after IS NOT NULL",
     // every transaction belongs to an existing card
     "SELECT 'transaction_card', t.tx_no, 'transaction of a card that does not exist'"
     "  FROM app.transactions t WHERE NOT EXISTS (SELECT 1 FROM app.member_cards c WHERE c.id = t.card_id)",

@@ -1,7 +1,8 @@
 // app.merchant_refund_tx: partial and repeated refunds of a completed payment, back to the
 // paying card, never more than what remains, whatever the concurrency: the card row lock
 // serializes every refund of the payment (refunds always go to the paying card), and the
-// refunded total is read under that lock. SQL: sql/install/90_rpc_refund.sql.
+// refunded total is read under that lock, from the latest refund's running total.
+// SQL: sql/install/90_rpc_refund.sql.
 #include <algorithm>
 #include <stdexcept>
 #include <string>
@@ -93,16 +94,18 @@ MPS_ENTRY(mps_merchant_refund_tx, p_merchant_code, p_original_tx_no, p_refund_am
     // A frozen, closed or expired card, or one of a suspended member, takes no money.
     require_active(*card);
 
+    // The refunded total so far is the latest refund's running total: the largest one, read
+    // from each partition's (original_tx_id, refunded_after) index, so a refund costs the same
+    // after 10^5 earlier refunds as after none. Every partition is searched: a refund's
+    // created_at is the start of its transaction, which may precede the payment's (a transaction
+    // begun before the payment committed), so no time bound on refunds is safe.
     static Statement read_payment(
         SPI_OK_SELECT,
         "SELECT p.status::text, (p.final_amount * 100)::int8, p.points_earned,"
-        "       (SELECT (COALESCE(sum(r.final_amount), 0) * 100)::int8 FROM app.transactions r"
-        "         WHERE r.original_tx_id = p.id AND r.tx_type = 'refund' AND r.status = 'completed')"
+        "       (SELECT (COALESCE(max(r.refunded_after), 0) * 100)::int8 FROM app.transactions r"
+        "         WHERE r.original_tx_id = $1)"
         "  FROM app.transactions p WHERE p.id = $1 AND p.created_at = $2",
         {UUIDOID, TIMESTAMPTZOID}, Statement::Plan::Generic);  // the payment's partition is pruned at run time
-    // Earlier refunds are summed over every partition: a refund's created_at is the start of
-    // its transaction, which may precede the payment's (a transaction begun before the payment
-    // committed), so no time bound on refunds is safe.
     SpiResult pay = spi.run(read_payment, {p_uuid(original_id), p_timestamptz(original_at)});
     if (pay.empty()) {
         // Registered but not live: its month was archived (checked only here, off the hot path).
@@ -151,6 +154,7 @@ MPS_ENTRY(mps_merchant_refund_tx, p_merchant_code, p_original_tx_no, p_refund_am
     tx.ledger_reason = "refund";
     tx.audit_action = "payment.refund";
     tx.balance_after = *balance_after;
+    tx.refunded_after_cents = refunded_after;
     TxWritten written = record_transaction(spi, caller, tx);
     spi.finish();
     out.add({p_uuid(tx.id), written.tx_no, p_cents(amount)});
