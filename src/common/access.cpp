@@ -15,7 +15,9 @@ namespace {
 #define MPS_MERCHANT_STANDING                                                              \
     "SELECT m.id, m.status::text,"                                                         \
     "       (SELECT u.role::text FROM app.merchant_users u"                                \
-    "         WHERE u.merchant_id = m.id AND u.user_id = $2 AND u.active)"                 \
+    "         WHERE u.merchant_id = m.id AND u.user_id = $2 AND u.active),"                \
+    "       EXISTS (SELECT 1 FROM app.organization_merchant_partnerships p"                \
+    "                WHERE p.merchant_id = m.id AND p.is_active AND p.discount_rate > 0)"  \
     "  FROM app.merchants m WHERE "
 
 // The caller's standing at the merchant a lookup found (r: id, status, the caller's role), with
@@ -28,7 +30,8 @@ Merchant staff_standing(Spi& spi, const Caller& caller, const SpiResult& r, bool
         if (!is_platform_admin(spi, caller)) fail(err::PERMISSION_DENIED, not_staff);
         fail(err::MERCHANT_NOT_FOUND_OR_INACTIVE, unknown);
     }
-    Merchant m{r[0].uuid(1), r[0].label<PartyStatus>(2), r[0].opt_label<MerchantRole>(3), std::nullopt};
+    Merchant m{r[0].uuid(1), r[0].label<PartyStatus>(2), r[0].opt_label<MerchantRole>(3), std::nullopt,
+               r[0].boolean(4)};
     note_failure_merchant(m.id);
     if (!m.staff_role && !is_admin(spi, caller, m)) fail(err::PERMISSION_DENIED, not_staff);
     if (require_active && m.status != PartyStatus::Active)

@@ -110,31 +110,41 @@ MPS_ENTRY(mps_merchant_charge_by_qr, p_merchant_code, p_qr_plain, p_raw_price, p
     const std::optional<Uuid> minted_by = found[0].opt_uuid(2);
     note_failure_card(card_id);
     // The card with, read in the same statement, the corporate perk of a standard card's owner
-    // and the partnership discount of the payer's current verified organisation at this
-    // merchant (seed 003): the payer is the member who minted the code, else the card's owner.
-    static Statement scan(SPI_OK_SELECT,
-                          "SELECT " MPS_CARD_COLUMNS
-                          ",      (SELECT (min(cc.fixed_discount) * 1000)::int4 FROM app.card_bindings b"
-                          "          JOIN app.member_cards cc ON cc.id = b.card_id"
-                          "         WHERE c.card_type = 'standard' AND b.member_id = c.owner_member_id"
-                          "           AND b.status = 'active' AND cc.card_type = 'corporate' AND cc.status = 'active'"
-                          "           AND (cc.expires_at IS NULL OR cc.expires_at > clock_timestamp())),"
-                          "       pd.organization_id, pd.discount"
-                          "  FROM app.member_cards c"
-                          "  LEFT JOIN LATERAL ("
-                          "    SELECT u.organization_id, (1000 - p.discount_rate * 10)::int4 AS discount"
-                          "      FROM app.user_organizations u"
-                          "      JOIN app.organizations o ON o.id = u.organization_id AND o.is_active"
-                          "      JOIN app.organization_merchant_partnerships p"
-                          "        ON p.organization_id = u.organization_id AND p.merchant_id = $3"
-                          "     WHERE u.member_id = COALESCE((SELECT mp.id FROM app.member_profiles mp WHERE mp.user_id = $2),"
-                          "                                  c.owner_member_id)"
-                          "       AND u.is_current AND u.is_active AND u.verification_status = 'verified'"
-                          "       AND p.discount_rate > 0 AND " MPS_PARTNERSHIP_LIVE("$4") ") pd ON true"
-                          " WHERE c.id = $1 FOR UPDATE OF c",
-                          {UUIDOID, UUIDOID, UUIDOID, TEXTOID});
-    SpiResult r = run_card_lock(spi, scan, {p_uuid(card_id), p_opt_uuid(minted_by), p_uuid(merchant.id),
-                                            p_text(settlement_time_zone)});
+    // and, at a merchant with partner discounts, the partnership discount of the payer's current
+    // verified organisation there (seed 003): the payer is the member who minted the code, else
+    // the card's owner. Elsewhere the partnership columns are NULL.
+#define MPS_CHARGE_CARD_SCAN                                                                           \
+    "SELECT " MPS_CARD_COLUMNS                                                                         \
+    ",      (SELECT (min(cc.fixed_discount) * 1000)::int4 FROM app.card_bindings b"                    \
+    "          JOIN app.member_cards cc ON cc.id = b.card_id"                                          \
+    "         WHERE c.card_type = 'standard' AND b.member_id = c.owner_member_id"                      \
+    "           AND b.status = 'active' AND cc.card_type = 'corporate' AND cc.status = 'active'"       \
+    "           AND (cc.expires_at IS NULL OR cc.expires_at > clock_timestamp())),"
+    static Statement scan_partner(SPI_OK_SELECT,
+                                  MPS_CHARGE_CARD_SCAN
+                                  "       pd.organization_id, pd.discount"
+                                  "  FROM app.member_cards c"
+                                  "  LEFT JOIN LATERAL ("
+                                  "    SELECT u.organization_id, (1000 - p.discount_rate * 10)::int4 AS discount"
+                                  "      FROM app.user_organizations u"
+                                  "      JOIN app.organizations o ON o.id = u.organization_id AND o.is_active"
+                                  "      JOIN app.organization_merchant_partnerships p"
+                                  "        ON p.organization_id = u.organization_id AND p.merchant_id = $3"
+                                  "     WHERE u.member_id = COALESCE((SELECT mp.id FROM app.member_profiles mp WHERE mp.user_id = $2),"
+                                  "                                  c.owner_member_id)"
+                                  "       AND u.is_current AND u.is_active AND u.verification_status = 'verified'"
+                                  "       AND p.discount_rate > 0 AND " MPS_PARTNERSHIP_LIVE("$4") ") pd ON true"
+                                  " WHERE c.id = $1 FOR UPDATE OF c",
+                                  {UUIDOID, UUIDOID, UUIDOID, TEXTOID});
+    static Statement scan_plain(SPI_OK_SELECT,
+                                MPS_CHARGE_CARD_SCAN "       NULL::uuid, NULL::int4 FROM app.member_cards c"
+                                                     " WHERE c.id = $1 FOR UPDATE OF c",
+                                {UUIDOID});
+#undef MPS_CHARGE_CARD_SCAN
+    SpiResult r = merchant.partner_discounts
+                      ? run_card_lock(spi, scan_partner, {p_uuid(card_id), p_opt_uuid(minted_by), p_uuid(merchant.id),
+                                                          p_text(settlement_time_zone)})
+                      : run_card_lock(spi, scan_plain, {p_uuid(card_id)});
     if (r.empty()) fail(err::QR_EXPIRED_OR_INVALID, invalid, refresh);
     static Statement consume(SPI_OK_SELECT,
                              "WITH q AS (DELETE FROM app.card_qr_state s WHERE s.token_digest = $1 AND s.card_id = $2"
