@@ -8,14 +8,14 @@ CREATE TABLE app.transactions (
     card_id           uuid NOT NULL,
     merchant_id       uuid,
     raw_amount        numeric(12,2) NOT NULL,
-    discount_applied  numeric(4,3) CHECK (discount_applied > 0 AND discount_applied <= 1),
+    discount_applied  numeric(4,3),
     final_amount      numeric(12,2) NOT NULL,  -- signed only for adjustments
     points_earned     bigint NOT NULL DEFAULT 0,
     status            app.tx_status NOT NULL,
-    reason            text CHECK (length(reason) <= 500),
-    payment_method    text CHECK (length(payment_method) <= 32),
-    external_order_id text CHECK (length(external_order_id) <= 128),
-    idempotency_key   text CHECK (length(idempotency_key) <= 128),
+    reason            text,
+    payment_method    text,
+    external_order_id text,
+    idempotency_key   text,
     original_tx_id    uuid,
     actor_user_id     uuid,
     actor_role        text,
@@ -25,15 +25,16 @@ CREATE TABLE app.transactions (
     -- discount (discount_applied); NULL when the card's own discount applied.
     partner_organization_id uuid,
     -- (0.2.0) A payment's discount: the card's level, the corporate one, the partnership's, or none.
-    discount_source   text CHECK (discount_source IN ('none', 'level', 'corporate', 'partnership')),
+    discount_source   text,
     -- (0.2.0) A refund's: the payment's refunded total with this refund, so that the next
     -- refund reads the remainder from the latest one (an index lookup) instead of summing them
     -- all; NULL on every other row. app.verify_ledger() proves it is the running sum.
     refunded_after    numeric(12,2),
-    CHECK (tx_type = 'adjustment' OR (raw_amount > 0 AND final_amount >= 0)),
-    CHECK (tx_type <> 'adjustment' OR (final_amount <> 0 AND raw_amount = abs(final_amount))),
-    CHECK ((tx_type = 'refund') = (original_tx_id IS NOT NULL)),
-    CHECK (status <> 'refunded' OR tx_type = 'payment')
+    -- Every rule of a transaction row (signed amounts only for adjustments, a refund and only a
+    -- refund naming its payment, lengths, discount sources): sql/install/15_row_rules.sql.
+    CONSTRAINT transactions_rules CHECK (sec.transaction_rules(
+      tx_type, status, raw_amount, discount_applied, final_amount, reason, payment_method, external_order_id,
+      idempotency_key, original_tx_id, discount_source))
 ) PARTITION BY RANGE (created_at);
 COMMENT ON TABLE app.transactions IS
   'One row per money movement, written once with its final status; monthly partitions app.transactions_yYYYYmMM';
@@ -84,20 +85,23 @@ CREATE TABLE app.merchant_order_registry (
 CREATE TABLE app.point_ledger (
     id             bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
     card_id        uuid NOT NULL REFERENCES app.member_cards (id),
-    delta          bigint NOT NULL CHECK (delta <> 0),
-    balance_before bigint NOT NULL CHECK (balance_before >= 0),
-    balance_after  bigint NOT NULL CHECK (balance_after >= 0),
+    delta          bigint NOT NULL,
+    balance_before bigint NOT NULL,
+    balance_after  bigint NOT NULL,
     tx_id          uuid,
-    reason         text NOT NULL CHECK (length(reason) BETWEEN 1 AND 500),
+    reason         text NOT NULL,
     actor_user_id  uuid,
     created_at     timestamptz NOT NULL DEFAULT now(),
-    CHECK (balance_after = balance_before + delta),
     -- Seed 003's points transactions (app.update_card_points, app.transfer_points): the kind,
     -- the caller's reference (an order, a campaign) and the merchant. NULL kind: a row of a
     -- money movement (tx_id) or of app.update_points_and_level.
-    kind           text CHECK (kind IN ('earn', 'redeem', 'transfer', 'expire')),
-    reference_id   text CHECK (length(reference_id) BETWEEN 1 AND 255),
-    merchant_id    uuid
+    kind           text,
+    reference_id   text,
+    merchant_id    uuid,
+    -- A change that is not 0, balances never below 0 chaining before + delta = after, the
+    -- kinds and lengths: sql/install/15_row_rules.sql.
+    CONSTRAINT point_ledger_rules CHECK (sec.point_ledger_rules(delta, balance_before, balance_after, reason, kind,
+                                                                reference_id))
 );
 CREATE INDEX ON app.point_ledger (card_id, id);
 CREATE INDEX ON app.point_ledger (tx_id) WHERE tx_id IS NOT NULL;

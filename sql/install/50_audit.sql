@@ -5,11 +5,13 @@ CREATE TABLE audit.event_log (
     id            bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
     actor_user_id uuid,
     actor_role    text NOT NULL,
-    action        text NOT NULL CHECK (length(action) BETWEEN 1 AND 64),
-    object_type   text NOT NULL CHECK (length(object_type) BETWEEN 1 AND 64),
+    action        text NOT NULL,
+    object_type   text NOT NULL,
     object_id     text NOT NULL,
     context       jsonb NOT NULL DEFAULT '{}',
-    happened_at   timestamptz NOT NULL DEFAULT now()
+    happened_at   timestamptz NOT NULL DEFAULT now(),
+    -- action and object_type of 1 to 64 characters: sql/install/15_row_rules.sql.
+    CONSTRAINT event_log_rules CHECK (sec.event_log_rules(action, object_type))
 );
 CREATE INDEX ON audit.event_log (object_type, object_id, id);
 CREATE INDEX ON audit.event_log (happened_at);
