@@ -98,15 +98,16 @@ MPS_ENTRY(mps_merchant_refund_tx, p_merchant_code, p_original_tx_no, p_refund_am
     // from each partition's (original_tx_id, refunded_after) index, so a refund costs the same
     // after 10^5 earlier refunds as after none. Every partition is searched: a refund's
     // created_at is the start of its transaction, which may precede the payment's (a transaction
-    // begun before the payment committed), so no time bound on refunds is safe.
+    // begun before the payment committed), so no time bound on refunds is safe. Refunds go to the
+    // paying card, so both reads name it: each stays within the card's group (DESIGN §9).
     static Statement read_payment(
         SPI_OK_SELECT,
         "SELECT p.status::text, (p.final_amount * 100)::int8, p.points_earned,"
         "       (SELECT (COALESCE(max(r.refunded_after), 0) * 100)::int8 FROM app.transactions r"
-        "         WHERE r.original_tx_id = $1)"
-        "  FROM app.transactions p WHERE p.id = $1 AND p.created_at = $2",
-        {UUIDOID, TIMESTAMPTZOID}, Statement::Plan::Generic);  // the payment's partition is pruned at run time
-    SpiResult pay = spi.run(read_payment, {p_uuid(original_id), p_timestamptz(original_at)});
+        "         WHERE r.original_tx_id = $1 AND r.card_id = $3)"
+        "  FROM app.transactions p WHERE p.id = $1 AND p.created_at = $2 AND p.card_id = $3",
+        {UUIDOID, TIMESTAMPTZOID, UUIDOID}, Statement::Plan::Generic);  // the payment's partition is pruned at run time
+    SpiResult pay = spi.run(read_payment, {p_uuid(original_id), p_timestamptz(original_at), p_uuid(card_id)});
     if (pay.empty()) {
         // Registered but not live: its month was archived (checked only here, off the hot path).
         if (std::optional<std::string> month = archived_month_of(spi, original_at))
