@@ -1,4 +1,4 @@
--- The row rules of the tables every payment writes (sql/install/15_row_rules.sql: one CHECK per
+-- The row rules of the tables every payment writes (sql/install/64_row_rules.sql: one CHECK per
 -- table calling its rules function, issue #15): each rule still refuses a row that breaks it,
 -- with check_violation naming the table's constraint, and a row that keeps them all is written.
 -- Written as the superuser, past the RPCs, each attempt in a subtransaction.

@@ -113,12 +113,10 @@ CREATE TABLE app.member_cards (
     -- The card's static identification payload (loyalty scans, wallet pass barcodes). Never a
     -- payment credential: payments take the rotating QR code (app.card_qr_state).
     qr_code_data          text,
-    last_used_at          timestamptz,
+    last_used_at          timestamptz
     -- Every rule of a card row (amounts, discounts, what each type must have, loyalty cards
-    -- holding no money, the shapes of the hash, payload and names): sql/install/15_row_rules.sql.
-    CONSTRAINT member_cards_rules CHECK (sec.member_card_rules(
-      card_type, owner_member_id, balance, points, discount, fixed_discount, face_value, binding_password_hash,
-      company_name, frozen_by, organization_id, loyalty_merchant_id, membership_level, qr_code_data))
+    -- holding no money, the shapes of the hash, payload and names) is one CHECK,
+    -- member_cards_rules, added by sql/install/64_row_rules.sql.
 );
 -- A member has exactly one standard card.
 CREATE UNIQUE INDEX member_cards_one_standard ON app.member_cards (owner_member_id)

@@ -29,12 +29,10 @@ CREATE TABLE app.transactions (
     -- (0.2.0) A refund's: the payment's refunded total with this refund, so that the next
     -- refund reads the remainder from the latest one (an index lookup) instead of summing them
     -- all; NULL on every other row. app.verify_ledger() proves it is the running sum.
-    refunded_after    numeric(12,2),
+    refunded_after    numeric(12,2)
     -- Every rule of a transaction row (signed amounts only for adjustments, a refund and only a
-    -- refund naming its payment, lengths, discount sources): sql/install/15_row_rules.sql.
-    CONSTRAINT transactions_rules CHECK (sec.transaction_rules(
-      tx_type, status, raw_amount, discount_applied, final_amount, reason, payment_method, external_order_id,
-      idempotency_key, original_tx_id, discount_source))
+    -- refund naming its payment, lengths, discount sources) is one CHECK, transactions_rules,
+    -- added by sql/install/64_row_rules.sql.
 ) PARTITION BY RANGE (created_at);
 COMMENT ON TABLE app.transactions IS
   'One row per money movement, written once with its final status; monthly partitions app.transactions_yYYYYmMM';
@@ -97,11 +95,9 @@ CREATE TABLE app.point_ledger (
     -- money movement (tx_id) or of app.update_points_and_level.
     kind           text,
     reference_id   text,
-    merchant_id    uuid,
+    merchant_id    uuid
     -- A change that is not 0, balances never below 0 chaining before + delta = after, the
-    -- kinds and lengths: sql/install/15_row_rules.sql.
-    CONSTRAINT point_ledger_rules CHECK (sec.point_ledger_rules(delta, balance_before, balance_after, reason, kind,
-                                                                reference_id))
+    -- kinds and lengths: one CHECK, point_ledger_rules, added by sql/install/64_row_rules.sql.
 );
 CREATE INDEX ON app.point_ledger (card_id, id);
 CREATE INDEX ON app.point_ledger (tx_id) WHERE tx_id IS NOT NULL;

@@ -8,10 +8,12 @@
 -- string; the function's expression is compiled once per backend and kept by plpgsql. The rules
 -- are the same expressions as before, each one passing when it is NULL, as a CHECK does.
 --
--- A change to a rule is a CREATE OR REPLACE here and in the next upgrade script; existing rows
--- are not re-checked by it, so such an upgrade validates them itself.
+-- Install and every upgrade run this file (a definitions piece): the functions are replaced,
+-- and each table's CHECK is added when it is missing, which checks the rows already there (an
+-- upgrade from 0.1.0 drops the per-rule CHECKs first: sql/upgrade/0.1.0--0.2.0.sql). A changed
+-- rule does not re-check existing rows: the upgrade that changes one validates them itself.
 
-CREATE FUNCTION sec.member_card_rules(
+CREATE OR REPLACE FUNCTION sec.member_card_rules(
     card_type app.card_type, owner_member_id uuid, balance numeric, points bigint, discount numeric,
     fixed_discount numeric, face_value numeric, binding_password_hash text, company_name text, frozen_by text,
     organization_id uuid, loyalty_merchant_id uuid, membership_level text, qr_code_data text)
@@ -45,7 +47,7 @@ BEGIN
 END
 $$;
 
-CREATE FUNCTION sec.transaction_rules(
+CREATE OR REPLACE FUNCTION sec.transaction_rules(
     tx_type app.tx_type, status app.tx_status, raw_amount numeric, discount_applied numeric, final_amount numeric,
     reason text, payment_method text, external_order_id text, idempotency_key text, original_tx_id uuid,
     discount_source text)
@@ -69,7 +71,7 @@ BEGIN
 END
 $$;
 
-CREATE FUNCTION sec.point_ledger_rules(
+CREATE OR REPLACE FUNCTION sec.point_ledger_rules(
     delta bigint, balance_before bigint, balance_after bigint, reason text, kind text, reference_id text)
 RETURNS boolean
 LANGUAGE plpgsql IMMUTABLE
@@ -86,7 +88,7 @@ BEGIN
 END
 $$;
 
-CREATE FUNCTION sec.event_log_rules(action text, object_type text)
+CREATE OR REPLACE FUNCTION sec.event_log_rules(action text, object_type text)
 RETURNS boolean
 LANGUAGE plpgsql IMMUTABLE
 SET search_path = pg_catalog, pg_temp
@@ -104,3 +106,26 @@ REVOKE ALL ON FUNCTION sec.member_card_rules(app.card_type, uuid, numeric, bigin
                        sec.point_ledger_rules(bigint, bigint, bigint, text, text, text),
                        sec.event_log_rules(text, text)
   FROM PUBLIC;
+
+DO $$
+DECLARE
+  c record;
+BEGIN
+  FOR c IN SELECT * FROM (VALUES
+      ('app.member_cards', 'member_cards_rules',
+       'sec.member_card_rules(card_type, owner_member_id, balance, points, discount, fixed_discount, face_value, '
+       'binding_password_hash, company_name, frozen_by, organization_id, loyalty_merchant_id, membership_level, qr_code_data)'),
+      ('app.transactions', 'transactions_rules',
+       'sec.transaction_rules(tx_type, status, raw_amount, discount_applied, final_amount, reason, payment_method, '
+       'external_order_id, idempotency_key, original_tx_id, discount_source)'),
+      ('app.point_ledger', 'point_ledger_rules',
+       'sec.point_ledger_rules(delta, balance_before, balance_after, reason, kind, reference_id)'),
+      ('audit.event_log', 'event_log_rules', 'sec.event_log_rules(action, object_type)')) AS t(rel, name, expr)
+  LOOP
+    IF NOT EXISTS (SELECT 1 FROM pg_catalog.pg_constraint
+                    WHERE conrelid = c.rel::regclass AND conname = c.name) THEN
+      EXECUTE format('ALTER TABLE %s ADD CONSTRAINT %I CHECK (%s)', c.rel, c.name, c.expr);
+    END IF;
+  END LOOP;
+END
+$$;
