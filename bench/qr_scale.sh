@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Charge-by-QR latency against the number of live QR codes (issue #15 item 3), in one run:
 #
-#   bash bench/qr_scale.sh     (BENCH_CARDS=1000000 BENCH_ROUNDS=3 BENCH_SECONDS=10, ~13 minutes)
+#   bash bench/qr_scale.sh     (BENCH_CARDS=1000000 BENCH_ROUNDS=3 BENCH_SECONDS=10: ~9 minutes
+#                               on 2 vCPUs, 3 of them seeding)
 #
 # One throwaway cluster (scripts/cluster.sh, fsync on), one database holding BENCH_CARDS cards,
 # each with a balance and a live QR code. Cards 1..100 get theirs through the RPCs (bench.grow of
