@@ -19,13 +19,24 @@ bench_median() {
   tr ' ' '\n' | grep . | sort -g | awk '{ v[NR] = $1 } END { if (NR == 0) print ""; else if (NR % 2) print v[(NR + 1) / 2]; else printf "%g\n", (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
 }
 
+# One pgbench run (no quiesce: call bench_quiesce first); prints "tps latency_ms transactions"
+# (TPS without initial connection time, latency average, transactions actually processed), or
+# fails with pgbench's output when it failed or a client aborted.
+bench_pgbench() { # <db> <clients> <seconds> <pgbench args...>
+  local db=$1 c=$2 s=$3 out tps lat n; shift 3
+  out=$(pgbench -n -M prepared -c "$c" -j "$(( c < $(nproc) ? c : $(nproc) ))" -T "$s" "$@" "$db" 2>&1) || { echo "$out" >&2; return 1; }
+  tps=$(sed -n 's/^tps = \([0-9.]*\) (without initial connection time)$/\1/p' <<<"$out")
+  lat=$(sed -n 's/^latency average = \([0-9.]*\) ms$/\1/p' <<<"$out")
+  n=$(sed -n 's/^number of transactions actually processed: \([0-9]*\).*/\1/p' <<<"$out")
+  if [ -z "$tps" ] || [ -z "$lat" ] || [ -z "$n" ] || grep -q aborted <<<"$out"; then echo "$out" >&2; return 1; fi
+  echo "$tps $lat $n"
+}
+
 # One pgbench run after bench_quiesce; prints its TPS (without initial connection time), or
 # fails with pgbench's output when it failed or a client aborted.
 bench_tps() { # <db> <clients> <seconds> <pgbench args...>
-  local db=$1 c=$2 s=$3 out tps; shift 3
+  local db=$1 out; shift
   bench_quiesce "$db"
-  out=$(pgbench -n -M prepared -c "$c" -j "$(( c < $(nproc) ? c : $(nproc) ))" -T "$s" "$@" "$db" 2>&1) || { echo "$out" >&2; return 1; }
-  tps=$(sed -n 's/^tps = \([0-9.]*\) (without initial connection time)$/\1/p' <<<"$out")
-  if [ -z "$tps" ] || grep -q aborted <<<"$out"; then echo "$out" >&2; return 1; fi
-  echo "$tps"
+  out=$(bench_pgbench "$db" "$@") || return 1
+  echo "${out%% *}"
 }
