@@ -162,11 +162,33 @@ for v in before after; do
     say "callgrind $v, $n charges: ${ir[$v|$n]:-?} instructions, $errors errors"
   done
 done
+# The same for stock tpcb-like transactions (pgbench's script, random accounts of scale 10), so
+# that the charge's CPU can be set against tpcb-like's where TPS on a shared machine cannot.
+tpcb_script() { # <n>
+  local f=$MPS_CLUSTER_DIR/tpcb_$1.sql
+  awk -v n="$1" 'BEGIN { srand(7); for (i = 1; i <= n; i++) {
+      a = int(rand() * 1000000) + 1; t = int(rand() * 100) + 1; b = int(rand() * 10) + 1; d = int(rand() * 10001) - 5000
+      printf "BEGIN; UPDATE pgbench_accounts SET abalance = abalance + %d WHERE aid = %d; SELECT abalance FROM pgbench_accounts WHERE aid = %d; UPDATE pgbench_tellers SET tbalance = tbalance + %d WHERE tid = %d; UPDATE pgbench_branches SET bbalance = bbalance + %d WHERE bid = %d; INSERT INTO pgbench_history (tid, bid, aid, delta, mtime) VALUES (%d, %d, %d, %d, CURRENT_TIMESTAMP); END;\n", d, a, a, d, t, d, b, t, b, a, d } }' >"$f"
+  chmod 644 "$f"
+  echo "$f"
+}
+for n in 200 1200; do
+  out=$MPS_CLUSTER_DIR/callgrind_tpcb_$n
+  mps_as_owner valgrind --tool=callgrind --callgrind-out-file="$out.cg" \
+    "$MPS_PGBIN/postgres" --single -D "$MPS_CLUSTER_DIR/data" -c fsync=off bench_tpcb <"$(tpcb_script "$n")" >"$out.log" 2>&1 || true
+  ir[tpcb|$n]=$(sed -n 's/.*Collected : \([0-9]*\).*/\1/p' "$out.log" | tail -1)
+  say "callgrind tpcb-like, $n transactions: ${ir[tpcb|$n]:-?} instructions, $(grep -c 'ERROR' "$out.log" || true) errors"
+done
 mps_as_owner "$MPS_PGBIN/pg_ctl" -D "$MPS_CLUSTER_DIR/data" -l "$MPS_CLUSTER_DIR/server.log" -w start >/dev/null
 echo
+echo "=== instructions per transaction (callgrind, single-user backend, transactions 201..1200)"
+echo "tpcb-like: $(awk -v a="${ir[tpcb|1200]}" -v b="${ir[tpcb|200]}" 'BEGIN { printf "%.0f", (a - b) / 1000 }')"
 echo "=== instructions per charge (callgrind, single-user backend, charges 201..1200)"
 for v in before after; do
   echo "$v: $(awk -v a="${ir[$v|1200]}" -v b="${ir[$v|200]}" 'BEGIN { printf "%.0f", (a - b) / 1000 }')"
 done
 echo "after / before: $(awk -v a1="${ir[after|1200]}" -v a0="${ir[after|200]}" -v b1="${ir[before|1200]}" -v b0="${ir[before|200]}" \
   'BEGIN { printf "%.3f", (a1 - a0) / (b1 - b0) }')"
+echo "charge / tpcb-like (instructions): before $(awk -v a1="${ir[before|1200]}" -v a0="${ir[before|200]}" -v t1="${ir[tpcb|1200]}" -v t0="${ir[tpcb|200]}" \
+  'BEGIN { printf "%.2f", (a1 - a0) / (t1 - t0) }'), after $(awk -v a1="${ir[after|1200]}" -v a0="${ir[after|200]}" -v t1="${ir[tpcb|1200]}" -v t0="${ir[tpcb|200]}" \
+  'BEGIN { printf "%.2f", (a1 - a0) / (t1 - t0) }')"
