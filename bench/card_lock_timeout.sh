@@ -9,15 +9,9 @@ cd "$(dirname "$0")/.."
 BENCH_ROUNDS=${BENCH_ROUNDS:-5}
 BENCH_SECONDS=${BENCH_SECONDS:-12}
 BENCH_CLIENTS=${BENCH_CLIENTS:-8}
-bash scripts/deps.sh
-bash scripts/build.sh
-# shellcheck source=scripts/cluster.sh
-source scripts/cluster.sh
 # shellcheck source=bench/lib.sh
 source bench/lib.sh
-mps_cluster_start >&2
-trap mps_cluster_stop EXIT
-psql_q() { psql -X -q -v ON_ERROR_STOP=1 "$@"; }
+bench_setup
 psql_q -c 'CREATE DATABASE mps_bench'
 psql_q -d mps_bench -c 'CREATE EXTENSION mps'
 # bench/charge.sql pays many times with each card's code (as bench/run.sh's charge scenarios).

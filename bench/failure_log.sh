@@ -23,16 +23,10 @@ BENCH_CLIENTS=${BENCH_CLIENTS:-8}
 BENCH_REFUSED_PCT=${BENCH_REFUSED_PCT:-10}
 say() { echo "failure_log: $*" >&2; }
 
-bash scripts/deps.sh
 say "building and installing mps"
-bash scripts/build.sh
-# shellcheck source=scripts/cluster.sh
-source scripts/cluster.sh
 # shellcheck source=bench/lib.sh
 source bench/lib.sh
-mps_cluster_start >&2
-trap mps_cluster_stop EXIT
-psql_q() { psql -X -q -v ON_ERROR_STOP=1 "$@"; }
+bench_setup
 psql_v() { psql -X -At -v ON_ERROR_STOP=1 "$@"; }
 
 # The two settings differ only in an included file, rewritten before each restart: the failure

@@ -40,3 +40,15 @@ bench_tps() { # <db> <clients> <seconds> <pgbench args...>
   out=$(bench_pgbench "$db" "$@") || return 1
   echo "${out%% *}"
 }
+
+# The start every single-cluster bench script shares: prerequisites, this checkout built and
+# installed, a throwaway cluster (fsync on) stopped on exit, and psql_q (quiet, stops on error).
+bench_setup() {
+  bash scripts/deps.sh
+  bash scripts/build.sh
+  # shellcheck source=scripts/cluster.sh
+  source scripts/cluster.sh
+  mps_cluster_start >&2
+  trap mps_cluster_stop EXIT
+}
+psql_q() { psql -X -q -v ON_ERROR_STOP=1 "$@"; }

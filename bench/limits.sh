@@ -67,7 +67,6 @@ cleanup() {
   [ "$keep_work" = 1 ] || rm -rf "$work"
 }
 trap cleanup EXIT
-psql_q() { psql -X -q -v ON_ERROR_STOP=1 "$@"; }
 psql_v() { psql -X -q -v ON_ERROR_STOP=1 -At "$@"; }
 
 seed() { # <db>

@@ -69,7 +69,6 @@ export PATH="$MPS_PGBIN:$PATH"
 mps_cluster_start >&2
 cleanup() { mps_cluster_stop; rm -rf "$tools"; }
 trap cleanup EXIT
-psql_q() { psql -X -q -v ON_ERROR_STOP=1 "$@"; }
 psql_v() { psql -X -q -v ON_ERROR_STOP=1 -At "$@"; }
 db=mps_bench
 

@@ -13,15 +13,9 @@ cd "$(dirname "$0")/.."
 BENCH_DEPTH=${BENCH_DEPTH:-100000}
 BENCH_ROUNDS=${BENCH_ROUNDS:-3}
 BENCH_SECONDS=${BENCH_SECONDS:-10}
-bash scripts/deps.sh
-bash scripts/build.sh
-# shellcheck source=scripts/cluster.sh
-source scripts/cluster.sh
 # shellcheck source=bench/lib.sh
 source bench/lib.sh
-mps_cluster_start >&2
-trap mps_cluster_stop EXIT
-psql_q() { psql -X -q -v ON_ERROR_STOP=1 "$@"; }
+bench_setup
 psql_q -c 'CREATE DATABASE mps_bench'
 psql_q -d mps_bench -c 'CREATE EXTENSION mps'
 psql_q -c 'ALTER DATABASE mps_bench SET mps.qr_reuse_within_ttl = on'
